@@ -1,0 +1,1 @@
+"""Decoding, peak pyramid, analysis and playback. No Qt widgets."""

@@ -1,0 +1,486 @@
+"""The command line: the same program as the GUI, for scripting the whole domain.
+
+Exit status: 0 on success, 1 when an operation is refused or fails (one line on stderr,
+never a traceback), 2 on a usage error. ``--json`` prints the platform's field names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app import APP_NAME, __version__
+from app.core.context import AppContext
+from app.core.datasets import DeletionSummary
+from app.core.entities import AnnotationDraft, AnnotationSet, AudioFile, Dataset
+from app.core.errors import DomainError
+from app.core.paths import DB_ENV, HOME_ENV, AppPaths, resolve_paths
+from app.core.rules import parse_type_spec, type_name_warning
+from app.core.timefmt import format_ms
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EPILOG = f"""\
+Without a command, the desktop window opens.
+
+environment:
+  {HOME_ENV}   the home folder (like --home)
+  {DB_ENV}     a SQLAlchemy database URL (like --db)
+
+examples:
+  artifact-annotator dataset create "TTS Glitches" --type glitch:#FF4444 --type long_pause
+  artifact-annotator audio import "TTS Glitches" ~/clips/
+  artifact-annotator set create "TTS Glitches"
+  artifact-annotator annotation add "TTS Glitches" 1 clip01.wav 1200 1450 glitch
+  artifact-annotator set publish "TTS Glitches" 1 --json
+"""
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as written (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that leaves the exit to us, so tests and the launcher can call it."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (platform field names)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="artifact-annotator",
+        description=f"{APP_NAME}: label artifacts (glitches, clicks, long pauses, "
+                    f"hallucinations, echo, dropouts) in speech audio.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--home", metavar="DIR",
+                        help="keep everything (database, audio library, cache, config) in DIR")
+    parser.add_argument("--db", metavar="URL", help="database as a SQLAlchemy URL "
+                        "(default: SQLite file in the home)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    gui = parser.add_argument_group("window options (without a command)")
+    gui.add_argument("--dataset", metavar="NAME_OR_ID", help="open the window on this dataset")
+    gui.add_argument("--audio", metavar="FILENAME_OR_ID", help="... and this audio file")
+    gui.add_argument("--set", metavar="VERSION", dest="set_version",
+                     help="... and this annotation set version")
+    gui.add_argument("--smoke-test", action="store_true",
+                     help="open the window on the demo dataset in a temporary home, render "
+                          "one waveform and exit (0 = all good)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    # dataset ---------------------------------------------------------------------------
+    dataset = commands.add_parser("dataset", help="list, create, show, update, delete datasets")
+    dataset_cmds = dataset.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = dataset_cmds.add_parser("list", help="list datasets with their statistics")
+    _json_flag(p)
+    p = dataset_cmds.add_parser("create", help="create a dataset")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--description", metavar="TEXT")
+    p.add_argument("--type", dest="types", action="append", default=[],
+                   metavar="NAME[:#RRGGBB[:DESCRIPTION]]", help="an artifact type (repeatable)")
+    _json_flag(p)
+    p = dataset_cmds.add_parser("show", help="show one dataset")
+    p.add_argument("dataset", metavar="DATASET", help="id or exact name")
+    _json_flag(p)
+    p = dataset_cmds.add_parser("update", help="rename, describe, add or remove types")
+    p.add_argument("dataset", metavar="DATASET", help="id or exact name")
+    p.add_argument("--name", metavar="N")
+    p.add_argument("--description", metavar="D")
+    p.add_argument("--add-type", dest="add_types", action="append", default=[],
+                   metavar="NAME[:#RRGGBB[:DESCRIPTION]]", help="add an artifact type (repeatable)")
+    p.add_argument("--remove-type", dest="remove_types", action="append", default=[],
+                   metavar="NAME", help="remove an unused artifact type (repeatable)")
+    _json_flag(p)
+    p = dataset_cmds.add_parser("delete", help="delete a dataset with its audio, sets and "
+                                "annotations")
+    p.add_argument("dataset", metavar="DATASET", help="id or exact name")
+    p.add_argument("--yes", action="store_true", help="confirm the deletion")
+
+    # audio -----------------------------------------------------------------------------
+    audio = commands.add_parser("audio", help="import and list audio files")
+    audio_cmds = audio.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = audio_cmds.add_parser("import", help="import files and folders (recursively)")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("paths", metavar="PATH", nargs="+", type=Path)
+    _json_flag(p)
+    p = audio_cmds.add_parser("list", help="list a dataset's audio files")
+    p.add_argument("dataset", metavar="DATASET")
+    _json_flag(p)
+
+    # set -------------------------------------------------------------------------------
+    sets = commands.add_parser("set", help="create, list and publish annotation sets")
+    set_cmds = sets.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = set_cmds.add_parser("create", help="create a draft set (empty or a copy)")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("--from", dest="from_version", metavar="VERSION",
+                   help="start as a copy of this version")
+    _json_flag(p)
+    p = set_cmds.add_parser("list", help="list a dataset's sets with their statistics")
+    p.add_argument("dataset", metavar="DATASET")
+    _json_flag(p)
+    p = set_cmds.add_parser("publish", help="publish a set (it becomes immutable)")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("version", metavar="VERSION")
+    _json_flag(p)
+
+    # annotation ------------------------------------------------------------------------
+    annotation = commands.add_parser("annotation", help="add, list and delete annotations")
+    ann_cmds = annotation.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = ann_cmds.add_parser("add", help="add an annotation to a draft set")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("audio", metavar="AUDIO", help="audio id or original filename")
+    p.add_argument("start_ms", metavar="START_MS", type=int)
+    p.add_argument("end_ms", metavar="END_MS", type=int)
+    p.add_argument("artifact_type", metavar="TYPE")
+    p.add_argument("--confidence", type=float, default=1.0, metavar="X",
+                   help="0.0-1.0 (default 1.0)")
+    p.add_argument("--note", metavar="T")
+    _json_flag(p)
+    p = ann_cmds.add_parser("list", help="list a set's annotations")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("--audio", metavar="AUDIO", help="only this audio file (id or filename)")
+    _json_flag(p)
+    p = ann_cmds.add_parser("delete", help="delete an annotation from a draft set")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("annotation_id", metavar="ANNOTATION_ID")
+
+    return parser
+
+
+_HANDLERS: dict[tuple[str, str | None], Callable[[AppContext, argparse.Namespace], int]] = {}
+
+
+def command(name: str, action: str | None = None):
+    def register(function: Callable[[AppContext, argparse.Namespace], int]):
+        _HANDLERS[(name, action)] = function
+        return function
+    return register
+
+
+# -- output ------------------------------------------------------------------------------
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for index, row in enumerate(cells):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _print_dataset(dataset: Dataset) -> None:
+    print(f"{dataset.name}  ({dataset.id})")
+    if dataset.description:
+        for line in dataset.description.splitlines():
+            print(f"  {line}")
+    print(f"audio files: {dataset.audio_count}  total duration: "
+          f"{format_ms(dataset.total_duration_ms)}  annotation sets: "
+          f"{dataset.annotation_set_count}")
+    print("artifact types:")
+    for key, artifact_type in enumerate(dataset.artifact_types, start=1):
+        shortcut = str(key) if key <= 9 else "-"
+        print(f"  [{shortcut}] {artifact_type.name}  {artifact_type.color}"
+              f"{'  ' + artifact_type.description if artifact_type.description else ''}")
+
+
+def _print_sets(sets: list[AnnotationSet]) -> None:
+    _table(["version", "status", "annotations", "positive", "by type", "id"],
+           [[f"v{s.version}", s.status, s.stats.total_annotations,
+             format_ms(s.stats.total_positive_duration_ms),
+             ", ".join(f"{k}: {v}" for k, v in s.stats.annotations_by_type.items()), s.id]
+            for s in sets])
+
+
+def _print_audio(files: list[AudioFile]) -> None:
+    _table(["filename", "duration", "rate", "ch", "format", "id"],
+           [[a.original_filename, format_ms(a.duration_ms), a.sample_rate, a.channels,
+             f"{a.format}/{a.subtype}", a.id] for a in files])
+
+
+def _warn_type_names(names: list[str]) -> None:
+    for name in names:
+        warning = type_name_warning(name)
+        if warning:
+            _warn(warning)
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+@command("dataset", "list")
+def _dataset_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    datasets = ctx.datasets.list()
+    if args.json:
+        _print_json([d.to_json() for d in datasets])
+    elif not datasets:
+        print("No datasets yet. Create one with: artifact-annotator dataset create NAME")
+    else:
+        _table(["name", "audio", "duration", "sets", "types", "id"],
+               [[d.name, d.audio_count, format_ms(d.total_duration_ms), d.annotation_set_count,
+                 ", ".join(d.type_names()), d.id] for d in datasets])
+    return EXIT_OK
+
+
+@command("dataset", "create")
+def _dataset_create(ctx: AppContext, args: argparse.Namespace) -> int:
+    types = [parse_type_spec(spec) for spec in args.types]
+    dataset = ctx.datasets.create(args.name, args.description, types)
+    _warn_type_names([t.name for t in types])
+    if args.json:
+        _print_json(dataset.to_json())
+    else:
+        print(f"Created dataset '{dataset.name}' ({dataset.id}).")
+    return EXIT_OK
+
+
+@command("dataset", "show")
+def _dataset_show(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    if args.json:
+        _print_json(dataset.to_json())
+    else:
+        _print_dataset(dataset)
+        sets = ctx.sets.list(dataset.id)
+        if sets:
+            print("annotation sets:")
+            _print_sets(sets)
+    return EXIT_OK
+
+
+@command("dataset", "update")
+def _dataset_update(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    new_types = [parse_type_spec(spec) for spec in args.add_types]
+    if args.name is None and args.description is None and not new_types and not args.remove_types:
+        raise UsageError("dataset update: nothing to change; give --name, --description, "
+                         "--add-type or --remove-type")
+    kwargs: dict[str, Any] = {}
+    if args.name is not None:
+        kwargs["name"] = args.name
+    if args.description is not None:
+        kwargs["description"] = args.description
+    if new_types or args.remove_types:
+        from app.core.datasets import TypeEdit
+
+        known = dataset.type_names()
+        missing = [name for name in args.remove_types if name not in known]
+        if missing:
+            raise DomainError(f"Dataset '{dataset.name}' has no artifact type "
+                              f"{', '.join(repr(m) for m in missing)}; its types are: "
+                              f"{', '.join(known) or 'none'}.")
+        edits = [TypeEdit(t.name, t.description, t.color, original_name=t.name)
+                 for t in dataset.artifact_types if t.name not in args.remove_types]
+        edits += [TypeEdit(t.name, t.description, t.color) for t in new_types]
+        kwargs["artifact_types"] = edits
+    updated = ctx.datasets.update(dataset.id, **kwargs)
+    _warn_type_names([t.name for t in new_types])
+    if args.json:
+        _print_json(updated.to_json())
+    else:
+        print(f"Updated dataset '{updated.name}'.")
+    return EXIT_OK
+
+
+def describe_deletion(summary: DeletionSummary) -> str:
+    return (f"'{summary.dataset_name}': {summary.audio_count} audio files, "
+            f"{summary.annotation_set_count} annotation sets ({summary.published_set_count} "
+            f"published), {summary.annotation_count} annotations")
+
+
+@command("dataset", "delete")
+def _dataset_delete(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    if not args.yes:
+        summary = ctx.datasets.deletion_summary(dataset.id)
+        print(f"This would delete {describe_deletion(summary)}. Nothing was deleted; "
+              f"add --yes to delete.", file=sys.stderr)
+        return EXIT_FAILED
+    summary = ctx.datasets.delete(dataset.id)
+    print(f"Deleted {describe_deletion(summary)}; removed {summary.library_files_removed} "
+          f"files from the audio library.")
+    return EXIT_OK
+
+
+@command("audio", "import")
+def _audio_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    report = ctx.audio.import_paths(dataset.id, args.paths)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        for audio in report.imported:
+            print(f"imported  {audio.original_filename}  {format_ms(audio.duration_ms)}  "
+                  f"{audio.sample_rate} Hz  {audio.channels} ch")
+        for duplicate in report.duplicates:
+            print(f"duplicate {duplicate.path}: same audio as "
+                  f"'{duplicate.existing.original_filename}', not imported again")
+        print(f"{len(report.imported)} imported, {len(report.duplicates)} duplicates, "
+              f"{len(report.failed)} failed.")
+    for failure in report.failed:
+        print(f"error: {failure.path}: {failure.reason}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+@command("audio", "list")
+def _audio_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    files = ctx.audio.list(dataset.id)
+    if args.json:
+        _print_json([a.to_json() for a in files])
+    elif not files:
+        print(f"Dataset '{dataset.name}' has no audio yet: artifact-annotator audio import "
+              f"DATASET PATH...")
+    else:
+        _print_audio(files)
+    return EXIT_OK
+
+
+@command("set", "create")
+def _set_create(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    source = ctx.sets.resolve(dataset.id, args.from_version) if args.from_version else None
+    created = ctx.sets.create(dataset.id, from_set_id=source.id if source else None)
+    if args.json:
+        _print_json(created.to_json())
+    else:
+        origin = f" as a copy of v{source.version}" if source else ""
+        print(f"Created draft v{created.version}{origin} with "
+              f"{created.stats.total_annotations} annotations.")
+    return EXIT_OK
+
+
+@command("set", "list")
+def _set_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    sets = ctx.sets.list(dataset.id)
+    if args.json:
+        _print_json([s.to_json() for s in sets])
+    elif not sets:
+        print(f"Dataset '{dataset.name}' has no annotation sets yet: artifact-annotator set "
+              f"create DATASET")
+    else:
+        _print_sets(sets)
+    return EXIT_OK
+
+
+@command("set", "publish")
+def _set_publish(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    target = ctx.sets.resolve(dataset.id, args.version)
+    published = ctx.sets.publish(target.id)
+    if args.json:
+        _print_json(published.to_json())
+    else:
+        print(f"Published v{published.version} with {published.stats.total_annotations} "
+              f"annotations; it can no longer be changed.")
+    return EXIT_OK
+
+
+@command("annotation", "add")
+def _annotation_add(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    target = ctx.sets.resolve(dataset.id, args.version)
+    audio = ctx.audio.resolve(dataset.id, args.audio)
+    created = ctx.annotations.create(target.id, AnnotationDraft(
+        audio_file_id=audio.id, artifact_type=args.artifact_type, start_ms=args.start_ms,
+        end_ms=args.end_ms, confidence=args.confidence, note=args.note))
+    if args.json:
+        _print_json(created.to_json())
+    else:
+        print(f"Added {created.artifact_type} {format_ms(created.start_ms)}-"
+              f"{format_ms(created.end_ms)} to v{target.version} ({created.id}).")
+    return EXIT_OK
+
+
+@command("annotation", "list")
+def _annotation_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    target = ctx.sets.resolve(dataset.id, args.version)
+    audio = ctx.audio.resolve(dataset.id, args.audio) if args.audio else None
+    annotations = ctx.annotations.list(target.id, audio.id if audio else None)
+    if args.json:
+        _print_json([a.to_json() for a in annotations])
+        return EXIT_OK
+    names = {a.id: a.original_filename for a in ctx.audio.list(dataset.id)}
+    annotations.sort(key=lambda a: (names.get(a.audio_file_id, "").lower(), a.start_ms, a.end_ms))
+    _table(["audio", "type", "start", "end", "confidence", "note", "id"],
+           [[names.get(a.audio_file_id, a.audio_file_id), a.artifact_type,
+             format_ms(a.start_ms), format_ms(a.end_ms), f"{a.confidence:.2f}",
+             a.note or "", a.id] for a in annotations])
+    return EXIT_OK
+
+
+@command("annotation", "delete")
+def _annotation_delete(ctx: AppContext, args: argparse.Namespace) -> int:
+    dataset = ctx.datasets.resolve(args.dataset)
+    target = ctx.sets.resolve(dataset.id, args.version)
+    annotation = ctx.annotations.get(args.annotation_id)
+    if annotation.annotation_set_id != target.id:
+        raise DomainError(f"Annotation '{args.annotation_id}' is not in set v{target.version}.")
+    ctx.annotations.delete(annotation.id)
+    print(f"Deleted annotation {annotation.id} from v{target.version}.")
+    return EXIT_OK
+
+
+# -- entry points --------------------------------------------------------------------------
+
+def paths_from_args(args: argparse.Namespace) -> AppPaths:
+    return resolve_paths(home=args.home, db=args.db)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command; the caller decided it is not a window start."""
+    handler = _HANDLERS.get((args.command, getattr(args, "action", None)))
+    if handler is None:  # pragma: no cover - argparse only accepts registered commands
+        print(f"error: unknown command {args.command}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        ctx = AppContext.open(paths_from_args(args))
+    except DomainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return handler(ctx, args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DomainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - the user gets one line, the log the rest
+        log.exception("command failed")
+        print(f"error: unexpected failure: {error.__class__.__name__}: {error} "
+              f"(details in {ctx.paths.data_dir / 'logs'})", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        ctx.close()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)

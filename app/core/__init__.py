@@ -1,0 +1,1 @@
+"""Domain rules, database and services. No Qt, no sounddevice."""

@@ -1,0 +1,185 @@
+"""The database: engine set-up (SQLite pragmas), sessions, and migrations at start-up.
+
+Every unit of work is one session and one transaction (``db.write()`` / ``db.read()``).
+SQLite runs in WAL mode with foreign keys on, ``synchronous=FULL`` (a committed edit
+survives a crash of the app or the machine) and a busy timeout. Write transactions start
+with ``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_ENV = "ARTIFACT_ANNOTATOR_BUSY_TIMEOUT_MS"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def _busy_timeout_ms() -> int:
+    try:
+        return max(0, int(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_MS
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine with the pragmas and transaction handling this app relies on."""
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite:
+        file_part = url.split("///", 1)[-1].split("?", 1)[0]
+        if file_part and file_part != ":memory:":
+            Path(file_part).parent.mkdir(parents=True, exist_ok=True)
+        timeout_ms = _busy_timeout_ms()
+        engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000,
+                                                  "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record) -> None:  # pragma: no branch
+            # Take transaction control away from pysqlite so BEGIN is ours (see below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection) -> None:
+            immediate = connection.get_execution_options().get("sqlite_immediate")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def describe_db_error(error: Exception, url: str) -> str:
+    """One clear line for a database failure, naming the database."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    where = url_for_display(url)
+    if "locked" in text or "busy" in text:
+        return (f"The database {where} is locked by another program (another Artifact "
+                f"Annotator window or command?). Close it or wait, then try again.")
+    if "readonly" in text or "read-only" in text:
+        return f"The database {where} is read-only: check the file's permissions."
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"The disk holding the database {where} is full: free some space and try again."
+    if "not a database" in text or "malformed" in text:
+        return (f"The database {where} is damaged or not a database ({text}). Restore a copy "
+                f"from the backups folder next to it, or move it away to start fresh.")
+    return f"Database error on {where}: {text}"
+
+
+def url_for_display(url: str) -> str:
+    """The URL without a password."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+class Database:
+    """Engine + session factory; hands out one session per unit of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in a write transaction, committed on success, rolled back on error."""
+        with self._sessions() as session:
+            try:
+                with session.begin():
+                    session.connection(execution_options={"sqlite_immediate": True})
+                    yield session
+            except OperationalError as error:
+                raise StorageError(describe_db_error(error, self.url)) from error
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except OperationalError as error:
+                raise StorageError(describe_db_error(error, self.url)) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- migrations ---------------------------------------------------------------------
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def migrate(self, backups_dir: Path | None = None) -> Path | None:
+        """Bring the schema to the newest revision; returns the backup made, if any.
+
+        A SQLite file is copied aside (with SQLite's online backup, so the copy is
+        consistent even in WAL mode) before any migration touches it.
+        """
+        try:
+            current, head = self.current_revision(), self.head_revision()
+            if current == head:
+                return None
+            backup = self._backup_sqlite(backups_dir, current) if backups_dir else None
+            config = self._alembic_config()
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            log.info("database migrated from %s to %s", current, head)
+            return backup
+        except SQLAlchemyError as error:
+            raise StorageError(describe_db_error(error, self.url)) from error
+
+    def _backup_sqlite(self, backups_dir: Path, current: str | None) -> Path | None:
+        if not self.url.startswith("sqlite:///"):
+            return None
+        source = Path(self.url[len("sqlite:///"):].split("?", 1)[0])
+        if not source.exists():
+            return None
+        backups_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        target = backups_dir / f"{source.stem}-{stamp}-before-{current or 'empty'}.db"
+        src = sqlite3.connect(str(source))
+        try:
+            dst = sqlite3.connect(str(target))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        return target

@@ -1,0 +1,1 @@
+"""Alembic migration scripts for the local database (run at start-up)."""

@@ -1,0 +1,1 @@
+"""Import and export of annotation files in other tools' formats. No Qt."""

@@ -1,0 +1,1 @@
+"""The platform client and the push logic. No Qt."""
