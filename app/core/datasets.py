@@ -96,6 +96,12 @@ class DatasetService:
         with self.db.read() as session:
             return self._usage(session, dataset_id)[type_name]
 
+    def usage_by_type(self, dataset_id: str) -> dict[str, dict[int, int]]:
+        """Type name -> (set version -> number of annotations); unused types are absent."""
+        with self.db.read() as session:
+            self._row(session, dataset_id)
+            return dict(self._usage(session, dataset_id))
+
     # -- writing ------------------------------------------------------------------------
 
     def create(self, name: str, description: str | None = None,
