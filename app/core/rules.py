@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
 from app.core.entities import DEFAULT_TYPE_COLOR, ArtifactType
@@ -70,17 +71,26 @@ def type_name_warning(name: str) -> str | None:
     return f"'{name}' does not follow the recommended style (lowercase with underscores)."
 
 
+def _type_color(type_name: str, color: str | None) -> str:
+    """The cleaned color; a refusal names the type so the user knows which one to fix."""
+    try:
+        return clean_color(color)
+    except ValidationError as error:
+        raise ValidationError(f"Artifact type '{type_name}': {error}", field="color") from None
+
+
 def clean_artifact_type(artifact_type: ArtifactType) -> ArtifactType:
-    return ArtifactType(name=clean_type_name(artifact_type.name),
-                        description=clean_description(artifact_type.description),
-                        color=clean_color(artifact_type.color))
+    name = clean_type_name(artifact_type.name)
+    return ArtifactType(name=name, description=clean_description(artifact_type.description),
+                        color=_type_color(name, artifact_type.color))
 
 
 def parse_type_spec(spec: str) -> ArtifactType:
     """``NAME[:#RRGGBB[:DESCRIPTION]]`` as used on the command line."""
     name, _, rest = spec.partition(":")
     color, _, description = rest.partition(":")
-    return ArtifactType(name=clean_type_name(name), color=clean_color(color),
+    name = clean_type_name(name)
+    return ArtifactType(name=name, color=_type_color(name, color),
                         description=clean_description(description or None))
 
 
@@ -90,16 +100,22 @@ def check_confidence(confidence: float) -> float:
     except (TypeError, ValueError):
         raise ValidationError(f"Confidence '{confidence}' is not a number between 0 and 1.",
                               field="confidence") from None
-    if math.isnan(value) or not 0.0 <= value <= 1.0:
-        raise ValidationError(f"Confidence {confidence} is outside 0.0-1.0.", field="confidence")
+    if math.isnan(value):
+        raise ValidationError(f"Confidence '{confidence}' is not a number between 0 and 1.",
+                              field="confidence")
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError(f"Confidence {confidence} is outside 0.0-1.0: use a value from "
+                              f"0.0 (unsure) to 1.0 (certain).", field="confidence")
     return value
 
 
 def check_times(start_ms: int, end_ms: int, duration_ms: int, filename: str) -> tuple[int, int]:
+    # numbers.Integral / numbers.Real also admit numpy scalars (times computed from
+    # sample positions); bools are numbers to Python but never a time.
     for label, value in (("start_ms", start_ms), ("end_ms", end_ms)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                continue
+        whole = isinstance(value, numbers.Integral) or (
+            isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer())
+        if isinstance(value, bool) or not whole:
             raise ValidationError(f"{label} must be a whole number of milliseconds, not {value!r}.",
                                   field=label)
     start, end = int(start_ms), int(end_ms)

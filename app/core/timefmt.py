@@ -44,6 +44,9 @@ def parse_time(text: str) -> int:
     hours, minutes, seconds, fraction = match.groups()
     if minutes is not None and int(seconds) >= 60:
         raise ValidationError(f"'{text}': seconds must be below 60 in h:mm:ss.mmm.")
+    # Without hours, "75:00" reads naturally as 75 minutes; with hours it is a typo.
+    if hours is not None and int(minutes) >= 60:
+        raise ValidationError(f"'{text}': minutes must be below 60 in h:mm:ss.mmm.")
     total = (int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds)) * 1000
     if fraction:
         total += int(fraction.ljust(3, "0"))
