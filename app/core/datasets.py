@@ -153,9 +153,11 @@ class DatasetService:
         return self.update(dataset_id, artifact_types=edits)
 
     def remove_type(self, dataset_id: str, type_name: str) -> Dataset:
-        current = self.get(dataset_id).artifact_types
+        dataset = self.get(dataset_id)
+        current = dataset.artifact_types
         if type_name not in [t.name for t in current]:
-            raise NotFoundError(f"Dataset has no artifact type '{type_name}'.")
+            raise NotFoundError(f"Dataset '{dataset.name}' has no artifact type '{type_name}'; "
+                                f"its types are: {', '.join(dataset.type_names()) or 'none'}.")
         edits = [TypeEdit(t.name, t.description, t.color, original_name=t.name)
                  for t in current if t.name != type_name]
         return self.update(dataset_id, artifact_types=edits)
@@ -214,6 +216,14 @@ class DatasetService:
     def _apply_type_edits(self, session: Session, row: DatasetRow, edits: list[TypeEdit]) -> None:
         cleaned = [(clean_artifact_type(ArtifactType(e.name, e.description, e.color or "")),
                     e.original_name) for e in edits]
+        # A new type that takes the name of a type the dataset keeps is the common mistake
+        # ("add glitch" when glitch exists): say so rather than "listed twice".
+        kept_names = {t.name for t, original in cleaned if original is not None}
+        for artifact_type, original in cleaned:
+            if original is None and artifact_type.name in kept_names:
+                raise ConflictError(
+                    f"Dataset '{row.name}' already has an artifact type '{artifact_type.name}'; "
+                    f"type names must be unique within a dataset, choose another name.")
         _check_unique_types([t for t, _ in cleaned])
         existing = {t.name: t for t in row.artifact_types}
         for _, original in cleaned:
