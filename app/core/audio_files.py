@@ -84,7 +84,9 @@ class AudioService:
                 AudioFileRow.dataset_id == dataset_id,
                 AudioFileRow.original_filename == ref)).all()
             if not rows:
-                raise NotFoundError(f"No audio file '{ref}' in this dataset; "
+                dataset = session.get(DatasetRow, dataset_id)
+                where = f"dataset '{dataset.name}'" if dataset is not None else "this dataset"
+                raise NotFoundError(f"No audio file with id or filename '{ref}' in {where}; "
                                     f"'audio list' shows its files.")
             if len(rows) > 1:
                 ids = ", ".join(r.id for r in rows)

@@ -66,6 +66,11 @@ def probe_audio(path: Path) -> AudioProbe:
         info = soundfile.info(str(path))
     except soundfile.LibsndfileError as error:
         reason = error.error_string or str(error)
+        if "does not exist" in reason:
+            # libsndfile's MP3 sniffer answers junk that happens to contain an MPEG sync
+            # word with "File does not exist"; the file is there (stat above), so the
+            # honest reason is that the format is not recognised.
+            reason = "Format not recognised."
         raise AudioProbeError(f"not a readable audio file ({reason})") from None
     except (RuntimeError, OSError) as error:
         raise AudioProbeError(f"not a readable audio file ({error})") from None
