@@ -67,7 +67,9 @@ class AnnotationSetService:
                 candidate = session.get(AnnotationSetRow, text)
                 row = candidate if candidate is not None and candidate.dataset_id == dataset_id else None
             if row is None:
-                raise NotFoundError(f"No annotation set version '{version}' in this dataset; "
+                dataset = session.get(DatasetRow, dataset_id)
+                where = f"dataset '{dataset.name}'" if dataset is not None else "this dataset"
+                raise NotFoundError(f"No annotation set version '{version}' in {where}; "
                                     f"'set list' shows the versions there are.")
             return self._entity(row, self._stats(session, [row.id]).get(row.id))
 
