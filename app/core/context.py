@@ -12,6 +12,7 @@ from app.core.audio_files import AudioService
 from app.core.audio_library import AudioLibrary
 from app.core.datasets import DatasetService
 from app.core.db import Database
+from app.core.errors import StorageError
 from app.core.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,13 @@ class AppContext:
     @classmethod
     def open(cls, paths: AppPaths) -> "AppContext":
         """Create the folders, open the database and run pending migrations."""
-        paths.ensure()
+        try:
+            paths.ensure()
+        except OSError as error:
+            where = error.filename or paths.data_dir
+            raise StorageError(f"Cannot create the data folder '{where}': "
+                               f"{error.strerror or error}. Choose another --home or fix the "
+                               f"folder's permissions.") from error
         db = Database(paths.db_url)
         try:
             backup = db.migrate(paths.backups_dir)

@@ -20,6 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,10 +72,18 @@ def create_db_engine(url: str) -> Engine:
     return engine
 
 
+def _sqlite_file(url: str) -> str | None:
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):].split("?", 1)[0]
+        return path if path and path != ":memory:" else None
+    return None
+
+
 def describe_db_error(error: Exception, url: str) -> str:
     """One clear line for a database failure, naming the database."""
     text = str(getattr(error, "orig", None) or error).strip()
-    where = url_for_display(url)
+    # A SQLite database is a file to the user: name the file, not the URL.
+    where = _sqlite_file(url) or url_for_display(url)
     if "locked" in text or "busy" in text:
         return (f"The database {where} is locked by another program (another Artifact "
                 f"Annotator window or command?). Close it or wait, then try again.")
@@ -103,7 +112,21 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_db_engine(url)
+        try:
+            self.engine = create_db_engine(url)
+        except ImportError as error:
+            raise StorageError(
+                f"The database URL '{url_for_display(url)}' needs the Python package "
+                f"'{error.name or error}', which is not installed: install it or use "
+                f"another database.") from error
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"The database URL '{url_for_display(url)}' cannot be used ({error}); give a "
+                f"SQLAlchemy URL such as sqlite:////home/me/labels.db.") from error
+        except OSError as error:
+            raise StorageError(
+                f"Cannot create the folder for the database '{url_for_display(url)}': "
+                f"{error.strerror or error}.") from error
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -154,6 +177,7 @@ class Database:
             current, head = self.current_revision(), self.head_revision()
             if current == head:
                 return None
+            self._check_known_revision(current)
             backup = self._backup_sqlite(backups_dir, current) if backups_dir else None
             config = self._alembic_config()
             with self.engine.begin() as connection:
@@ -163,6 +187,26 @@ class Database:
             return backup
         except SQLAlchemyError as error:
             raise StorageError(describe_db_error(error, self.url)) from error
+        except sqlite3.Error as error:  # the online backup talks to sqlite3 directly
+            raise StorageError(describe_db_error(error, self.url)) from error
+        except OSError as error:
+            raise StorageError(f"Cannot copy the database {self._where()} aside before "
+                               f"migrating it: {error.strerror or error}.") from error
+
+    def _where(self) -> str:
+        return _sqlite_file(self.url) or url_for_display(self.url)
+
+    def _check_known_revision(self, current: str | None) -> None:
+        """A schema this program does not know came from a newer version: never touch it."""
+        if current is None:
+            return
+        try:
+            ScriptDirectory.from_config(self._alembic_config()).get_revision(current)
+        except AlembicError:
+            raise StorageError(
+                f"The database {self._where()} has schema revision '{current}', which this "
+                f"version of the app does not know (it was written by a newer version). "
+                f"Update Artifact Annotator, or point --db / --home elsewhere.") from None
 
     def _backup_sqlite(self, backups_dir: Path, current: str | None) -> Path | None:
         if not self.url.startswith("sqlite:///"):
