@@ -303,6 +303,29 @@ def test_service_refusal_stays_in_the_dialog_and_keeps_the_input(qtbot, ctx, sto
     assert saved.type_names() == ["glitch", "long_pause", "hallucination", "dropout"]
 
 
+def test_refused_removal_of_a_type_added_again_merges_the_rows(qtbot, ctx, store, labeled,
+                                                                audio):
+    dialog = open_dialog(qtbot, store, labeled)
+    editor = dialog.type_editor
+    select_row(qtbot, dialog, 2)
+    click(qtbot, editor.remove_button)
+    click(qtbot, editor.add_button)
+    qtbot.keyClicks(editor.name_edit, "hallucination")
+    qtbot.keyClicks(editor.description_edit, "invented words")
+    retype(qtbot, editor.color_edit, "#123456")
+    draft = next(s for s in ctx.sets.list(labeled.id) if not s.is_published)
+    ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "hallucination", 10, 20))
+
+    click(qtbot, dialog.ok_button)
+    assert "cannot remove 'hallucination'" in dialog.save_message.text()
+    assert table_column(dialog, TypeListModel.NAME) == ["glitch", "long_pause", "hallucination"]
+    assert table_column(dialog, TypeListModel.USAGE) == ["5", "0", "1"]
+    assert dialog.ok_button.isEnabled()
+    click(qtbot, dialog.ok_button)
+    # What was typed into the new row is kept on the stored type.
+    assert stored_types(ctx, labeled.id)[2] == ("hallucination", "invented words", "#123456")
+
+
 def test_reorder_types_changes_number_keys(qtbot, ctx, store, labeled):
     dialog = open_dialog(qtbot, store, labeled)
     editor = dialog.type_editor

@@ -95,8 +95,6 @@ class DatasetDialog(QDialog):
         name_layout.addWidget(self.name_message)
         form.addRow("&Name:", name_field)
         form.addRow("&Guidelines:", self.guidelines_edit)
-        # Align the type editor's form labels with these (same width on both forms).
-        self._forms = (form, self.type_editor.form)
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)

@@ -78,6 +78,7 @@ class TypeEntry:
     color: str = PALETTE[0]
     original_name: str | None = None
     usage: dict[int, int] = field(default_factory=dict)
+    color_chosen: bool = False      # set by the user, not assigned from the palette
 
     @property
     def used(self) -> bool:
@@ -456,10 +457,23 @@ class ArtifactTypeEditor(QWidget):
                 entry.usage = dict(usage.get(entry.original_name, {}))
         restored = []
         for row, entry in sorted(self._removed, key=lambda item: item[0]):
-            if usage.get(entry.original_name or ""):
-                entry.usage = dict(usage[entry.original_name])
-                self.model.insert(min(row, len(self.model.entries)), entry)
-                restored.append(entry.original_name)
+            if not usage.get(entry.original_name or ""):
+                continue
+            entry.usage = dict(usage[entry.original_name])
+            # Removed and added again under the same name: keep the stored type in the new
+            # row's place with what the user typed there, instead of a duplicate.
+            twin = next((r for r, e in enumerate(self.model.entries)
+                         if e.original_name is None and e.name.strip() == entry.original_name),
+                        None)
+            if twin is not None:
+                added = self.model.remove(twin)
+                if added.description.strip():
+                    entry.description = added.description
+                if added.color_chosen:
+                    entry.color = added.color
+                row = twin
+            self.model.insert(min(row, len(self.model.entries)), entry)
+            restored.append(entry.original_name)
         self._removed = [(r, e) for r, e in self._removed if e.original_name not in restored]
         self.model.revalidate()
         self._load_current()
@@ -555,6 +569,7 @@ class ArtifactTypeEditor(QWidget):
         entry = self.current_entry()
         if entry is not None and not self._loading:
             entry.color = text
+            entry.color_chosen = True
             self._edited()
 
     def _description_edited(self, text: str) -> None:
@@ -583,6 +598,7 @@ class ArtifactTypeEditor(QWidget):
         chosen = QColorDialog.getColor(initial, self, f"Color of '{entry.name.strip()}'")
         if chosen.isValid():
             entry.color = chosen.name().upper()
+            entry.color_chosen = True
             self._load_current()
             self._edited()
 
