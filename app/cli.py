@@ -304,10 +304,15 @@ def _dataset_update(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def describe_deletion(summary: DeletionSummary) -> str:
-    return (f"'{summary.dataset_name}': {summary.audio_count} audio files, "
-            f"{summary.annotation_set_count} annotation sets ({summary.published_set_count} "
-            f"published), {summary.annotation_count} annotations")
+    return (f"'{summary.dataset_name}': {_count(summary.audio_count, 'audio file')}, "
+            f"{_count(summary.annotation_set_count, 'annotation set')} "
+            f"({summary.published_set_count} published), "
+            f"{_count(summary.annotation_count, 'annotation')}")
 
 
 @command("dataset", "delete")
@@ -315,12 +320,11 @@ def _dataset_delete(ctx: AppContext, args: argparse.Namespace) -> int:
     dataset = ctx.datasets.resolve(args.dataset)
     if not args.yes:
         summary = ctx.datasets.deletion_summary(dataset.id)
-        print(f"This would delete {describe_deletion(summary)}. Nothing was deleted; "
-              f"add --yes to delete.", file=sys.stderr)
-        return EXIT_FAILED
+        raise DomainError(f"Nothing was deleted: this would delete {describe_deletion(summary)}. "
+                          f"Add --yes to delete.")
     summary = ctx.datasets.delete(dataset.id)
-    print(f"Deleted {describe_deletion(summary)}; removed {summary.library_files_removed} "
-          f"files from the audio library.")
+    print(f"Deleted {describe_deletion(summary)}; removed "
+          f"{_count(summary.library_files_removed, 'file')} from the audio library.")
     return EXIT_OK
 
 
