@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -328,10 +331,42 @@ def _dataset_delete(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _decoder_chatter_to_log() -> Iterator[None]:
+    """Keep native decoder messages off the terminal while audio is probed.
+
+    libsndfile's MP3 decoder (mpg123) writes warnings straight to file descriptor 2 when it
+    sniffs a junk file; the user should see only our one line per refused file, so fd 2
+    points at a temporary file meanwhile and whatever landed there goes to the log.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+        sink = tempfile.TemporaryFile()
+    except OSError:  # pragma: no cover - no fd 2 or no temp dir: just let it through
+        yield
+        return
+    try:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+        sink.seek(0)
+        chatter = sink.read().decode("utf-8", "replace").strip()
+        if chatter:
+            log.info("audio decoder messages during import:\n%s", chatter)
+    finally:
+        os.close(saved)
+        sink.close()
+
+
 @command("audio", "import")
 def _audio_import(ctx: AppContext, args: argparse.Namespace) -> int:
     dataset = ctx.datasets.resolve(args.dataset)
-    report = ctx.audio.import_paths(dataset.id, args.paths)
+    with _decoder_chatter_to_log():
+        report = ctx.audio.import_paths(dataset.id, args.paths)
     if args.json:
         _print_json(report.to_json())
     else:
