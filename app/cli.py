@@ -478,7 +478,10 @@ def _annotation_delete(ctx: AppContext, args: argparse.Namespace) -> int:
     target = ctx.sets.resolve(dataset.id, args.version)
     annotation = ctx.annotations.get(args.annotation_id)
     if annotation.annotation_set_id != target.id:
-        raise DomainError(f"Annotation '{args.annotation_id}' is not in set v{target.version}.")
+        owner = ctx.sets.get(annotation.annotation_set_id)
+        where = f"set v{owner.version}" if owner.dataset_id == dataset.id else "another dataset"
+        raise DomainError(f"Annotation '{args.annotation_id}' is in {where}, not in set "
+                          f"v{target.version} of '{dataset.name}'; nothing was deleted.")
     ctx.annotations.delete(annotation.id)
     print(f"Deleted annotation {annotation.id} from v{target.version}.")
     return EXIT_OK

@@ -16,8 +16,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import soundfile
-
 COPY_CHUNK = 1 << 20
 # Extensions picked up when a folder is imported; files named explicitly are always tried.
 AUDIO_EXTENSIONS = frozenset({
@@ -56,6 +54,10 @@ class StoredAudio:
 
 def probe_audio(path: Path) -> AudioProbe:
     """Read the format facts of an audio file, refusing files that cannot be used."""
+    # Imported here, not at the top: soundfile pulls in numpy and libsndfile, which every
+    # command-line call would pay for although most never probe audio.
+    import soundfile
+
     try:
         size = path.stat().st_size
     except OSError as error:
