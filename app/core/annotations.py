@@ -16,18 +16,19 @@ from sqlalchemy.orm import Session
 
 from app.core.annotation_sets import require_draft
 from app.core.db import Database
-from app.core.entities import Annotation, AnnotationDraft
+from app.core.entities import Annotation, AnnotationDraft, ArtifactType
 from app.core.errors import NotFoundError, ValidationError
 from app.core.models import (
     AnnotationRow,
     AnnotationSetRow,
     ArtifactTypeRow,
     AudioFileRow,
+    DatasetRow,
     annotation_entity,
     new_id,
     utcnow,
 )
-from app.core.rules import check_confidence, check_times
+from app.core.rules import check_confidence, check_times, clean_artifact_type
 
 @dataclass(frozen=True)
 class AnnotationChange:
@@ -80,6 +81,26 @@ class _Validator:
                 "note": draft.note if draft.note and draft.note.strip() else None}
 
 
+def _append_types(session: Session, dataset_id: str, new_types: Iterable[ArtifactType]) -> None:
+    existing = session.scalars(select(ArtifactTypeRow).where(
+        ArtifactTypeRow.dataset_id == dataset_id)).all()
+    names = {row.name for row in existing}
+    position = max((row.position for row in existing), default=-1) + 1
+    added = False
+    for artifact_type in new_types:
+        cleaned = clean_artifact_type(artifact_type)
+        if cleaned.name in names:
+            continue
+        session.add(ArtifactTypeRow(dataset_id=dataset_id, position=position, name=cleaned.name,
+                                    description=cleaned.description, color=cleaned.color))
+        names.add(cleaned.name)
+        position += 1
+        added = True
+    if added:
+        session.get(DatasetRow, dataset_id).updated_at = utcnow()
+        session.flush()
+
+
 class AnnotationService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -107,11 +128,18 @@ class AnnotationService:
         return self.create_many(set_id, [draft], [annotation_id] if annotation_id else None)[0]
 
     def create_many(self, set_id: str, drafts: Iterable[AnnotationDraft],
-                    ids: list[str] | None = None) -> list[Annotation]:
-        """All or nothing: one transaction for the whole batch."""
+                    ids: list[str] | None = None,
+                    new_types: Iterable[ArtifactType] = ()) -> list[Annotation]:
+        """All or nothing: one transaction for the whole batch.
+
+        ``new_types`` are appended to the set's dataset in the same transaction (an import
+        that brings types of its own); names the dataset already has are left as they are.
+        """
         drafts = list(drafts)
         with self.db.write() as session:
-            validator = _Validator(session, require_draft(session, set_id))
+            set_row = require_draft(session, set_id)
+            _append_types(session, set_row.dataset_id, new_types)
+            validator = _Validator(session, set_row)
             now = utcnow()
             rows = []
             for index, draft in enumerate(drafts):
