@@ -62,7 +62,7 @@ SPEED_STEPS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 DEFAULT_ROLL_MS = 300.0
 RING_SECONDS = 1.0          # capacity; the feeder keeps it about half full
 BLOCK_SECONDS = 0.02        # file audio read per feeder step
-PRIME_SECONDS = 0.03        # audio ready before the stream starts (no start underflow)
+PRIME_SECONDS = 0.05        # margin over the device buffer queued before the start
 STALL_SECONDS = 2.0         # no callback for this long while playing = device lost
 
 
@@ -824,9 +824,11 @@ class PlaybackEngine:
 
     def _prime(self, feed: _Feed, ring: FrameRing) -> np.ndarray:
         """Produce the first audio of a feed (enough to avoid a start-up underflow)."""
-        # A device asks for its whole buffer at start: have that much (plus a margin).
-        latency = min(float(getattr(self._stream, "latency", 0.0) or 0.0), 0.25)
-        want = int(self._out_rate * (latency + PRIME_SECONDS))
+        # A device takes its whole buffer at start, some (ALSA's file plugin, PulseAudio)
+        # in bursts of twice that: have it queued, it costs a millisecond or two.
+        latency = float(getattr(self._stream, "latency", 0.0) or 0.0)
+        seconds = _clamp(2 * latency + PRIME_SECONDS, 0.1, RING_SECONDS / 2 - BLOCK_SECONDS)
+        want = int(self._out_rate * seconds)
         chunks, total = [], 0
         while total < want and not feed.done:
             block = feed.next_block()
