@@ -83,6 +83,8 @@ class AnnotationSetService:
                 source = session.get(AnnotationSetRow, from_set_id)
                 if source is None or source.dataset_id != dataset_id:
                     raise NotFoundError(f"No annotation set '{from_set_id}' in this dataset to copy.")
+            if set_id is not None and session.get(AnnotationSetRow, set_id) is not None:
+                raise ConflictError(f"An annotation set with id '{set_id}' already exists.")
             version = (session.scalar(select(func.max(AnnotationSetRow.version)).where(
                 AnnotationSetRow.dataset_id == dataset_id)) or 0) + 1
             row = AnnotationSetRow(id=set_id or new_id(), dataset_id=dataset_id, version=version,

@@ -22,10 +22,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.errors import StorageError
+from app.core.errors import ConflictError, DomainError, PublishedSetError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,19 @@ def describe_db_error(error: Exception, url: str) -> str:
     return f"Database error on {where}: {text}"
 
 
+def integrity_failure(error: IntegrityError) -> DomainError:
+    """The database's own refusal (constraint or trigger) as one line for the user.
+
+    The services check every rule first; this is the backstop for anything that slips past
+    them (another program's edit in between, a bug), so it must still read clearly.
+    """
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if "published" in text:
+        return PublishedSetError(f"The database refused the change: {text}. Create a new "
+                                 f"version of the set to keep editing.")
+    return ConflictError(f"The database refused the change ({text}); nothing was saved.")
+
+
 def url_for_display(url: str) -> str:
     """The URL without a password."""
     if "://" in url and "@" in url:
@@ -139,6 +152,8 @@ class Database:
                     yield session
             except OperationalError as error:
                 raise StorageError(describe_db_error(error, self.url)) from error
+            except IntegrityError as error:
+                raise integrity_failure(error) from error
 
     @contextmanager
     def read(self) -> Iterator[Session]:

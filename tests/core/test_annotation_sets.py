@@ -239,3 +239,12 @@ def test_delete_draft_refuses_an_older_version(ctx: AppContext, dataset, labeled
         ctx.sets.delete_draft(labeled.id)
     with pytest.raises(NotFoundError):
         ctx.sets.delete_draft("missing")
+
+
+def test_a_taken_set_id_is_refused(ctx: AppContext, dataset, draft) -> None:
+    before = db_state(ctx)
+    with pytest.raises(ConflictError, match=f"An annotation set with id '{draft.id}' already exists"):
+        ctx.sets.create(dataset.id, set_id=draft.id)
+    assert db_state(ctx) == before
+    chosen = ctx.sets.create(dataset.id, set_id="3f1d6c52-0000-4000-8000-00000000000a")
+    assert chosen.id == "3f1d6c52-0000-4000-8000-00000000000a" and chosen.version == 2

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from app.core.annotations import AnnotationChange
 from app.core.context import AppContext
 from app.core.entities import AnnotationDraft
-from app.core.errors import NotFoundError, ValidationError
+from app.core.errors import ConflictError, NotFoundError, PublishedSetError, ValidationError
 from tests.audio_samples import write_tone
 from tests.core.dbstate import db_state
 
@@ -236,3 +236,47 @@ def test_restore_revalidates(ctx: AppContext, dataset, audio, draft) -> None:
     with pytest.raises(ValidationError, match="Unknown artifact type 'hallucination'"):
         ctx.annotations.restore([created])
     assert ctx.annotations.list(draft.id) == []
+
+
+# -- caller-chosen ids, big batches, the database's own backstop ----------------------------------
+
+
+def test_a_taken_id_is_refused_clearly(ctx: AppContext, audio, draft) -> None:
+    created = ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "glitch", 0, 10))
+    before = db_state(ctx)
+    with pytest.raises(ConflictError, match=f"An annotation with id '{created.id}' already "
+                                            f"exists; nothing was added"):
+        ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "glitch", 20, 30), created.id)
+    with pytest.raises(ConflictError, match="Annotation id 'twice' is given twice"):
+        ctx.annotations.create_many(draft.id, [AnnotationDraft(audio.id, "glitch", 20, 30)] * 2,
+                                    ids=["twice", "twice"])
+    with pytest.raises(ConflictError, match="already exists; nothing was restored"):
+        ctx.annotations.restore([created])
+    assert db_state(ctx) == before
+
+
+def test_thousands_of_annotations_are_deleted_and_returned_in_one_go(ctx: AppContext, audio,
+                                                                     draft) -> None:
+    made = ctx.annotations.create_many(draft.id, [
+        AnnotationDraft(audio.id, "glitch", i % 1900, i % 1900 + 5) for i in range(1200)])
+    deleted = ctx.annotations.delete_many([a.id for a in reversed(made)])
+    assert [d.id for d in deleted] == [a.id for a in reversed(made)]
+    assert ctx.annotations.list(draft.id) == []
+    assert len(ctx.annotations.restore(deleted)) == 1200
+
+
+def test_the_database_backs_up_the_published_rule(ctx: AppContext, audio, draft,
+                                                   monkeypatch) -> None:
+    """If a code path ever skipped the service check, the trigger's refusal still reads well."""
+    import app.core.annotations as annotations_module
+    from app.core.models import AnnotationSetRow
+
+    ctx.sets.publish(draft.id)
+    monkeypatch.setattr(annotations_module, "require_draft",
+                        lambda session, set_id: session.get(AnnotationSetRow, set_id))
+    before = db_state(ctx)
+    with pytest.raises(PublishedSetError) as info:
+        ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "glitch", 0, 10))
+    message = str(info.value)
+    assert "annotation set is published and cannot be changed" in message and "\n" not in message
+    assert db_state(ctx) == before
