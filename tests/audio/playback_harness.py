@@ -255,6 +255,17 @@ def _scenario(spec: dict) -> dict:
                 values[f"{name}#{len(values)}"] = _plain(result)
             elif action == "get":
                 values[args[0]] = _plain(getattr(engine, args[0]))
+            elif action == "start_import_load":   # what importing files does to the process
+                load = ImportLoad(Path(args[0]), Path(args[1]))
+                load.start()
+            elif action == "stop_import_load":
+                values["import_load"] = load.stop()
+            elif action == "time_position_calls":
+                count = args[0]
+                begin = time.perf_counter()
+                for _ in range(count):
+                    engine.position_ms()
+                values["position_call_us"] = (time.perf_counter() - begin) / count * 1e6
             else:
                 raise ValueError(f"unknown action {action}")
         stats = engine.stats()
@@ -267,6 +278,54 @@ def _scenario(spec: dict) -> dict:
     return {"available": engine.available, "reason": engine.unavailable_reason,
             "events": events, "positions": positions, "stats": stats.__dict__,
             "output_rate": output_rate, "values": values}
+
+
+class ImportLoad:
+    """A background thread doing what an audio import does, file after file:
+    copy into the library, sha256 the copy, probe it with soundfile.info."""
+
+    def __init__(self, source: Path, target: Path):
+        self.files = sorted(source.iterdir())
+        self.target = target
+        self.done = 0
+        self.rounds = 0
+        self._stop = False
+        self._thread = None
+
+    def start(self) -> None:
+        import threading
+
+        self.target.mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self._run, name="import-load")
+        self._started = time.perf_counter()
+        self._thread.start()
+
+    def _run(self) -> None:
+        import hashlib
+        import shutil
+
+        import soundfile
+
+        while not self._stop:
+            for path in self.files:
+                if self._stop:
+                    return
+                copy = self.target / path.name
+                shutil.copyfile(path, copy)
+                digest = hashlib.sha256()
+                with open(copy, "rb") as handle:
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(chunk)
+                soundfile.info(str(copy))
+                copy.unlink()
+                self.done += 1
+            self.rounds += 1
+
+    def stop(self) -> dict:
+        self._stop = True
+        self._thread.join()
+        elapsed = time.perf_counter() - self._started
+        return {"files": self.done, "rounds": self.rounds, "seconds": elapsed}
 
 
 def _plain(value):
