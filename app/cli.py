@@ -517,7 +517,9 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the user gets one line, the log the rest
         log.exception("command failed")
-        print(f"error: unexpected failure: {error.__class__.__name__}: {error} "
+        # Library errors (SQLAlchemy's among them) span several lines; the log has them all.
+        first_line = next(iter(str(error).strip().splitlines()), "")
+        print(f"error: unexpected failure: {error.__class__.__name__}: {first_line} "
               f"(details in {ctx.paths.data_dir / 'logs'})", file=sys.stderr)
         return EXIT_FAILED
     finally:

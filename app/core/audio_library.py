@@ -80,6 +80,10 @@ def probe_audio(path: Path) -> AudioProbe:
         raise AudioProbeError("the file declares no sample rate or no channels")
     if info.frames <= 0:
         raise AudioProbeError("the file contains no audio frames")
+    if round(info.frames * 1000 / info.samplerate) < 1:  # as AudioProbe.duration_ms rounds
+        # 0 ms long: no annotation (0 <= start < end <= duration) could ever fit.
+        raise AudioProbeError(f"the audio is shorter than a millisecond ({info.frames} frames "
+                              f"at {info.samplerate} Hz); there is nothing to label")
     truncated = _DATA_CHUNK.search(info.extra_info or "")
     if truncated:
         declared, present = int(truncated.group(1)), int(truncated.group(2))

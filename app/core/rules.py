@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import unicodedata
 
 from app.core.entities import DEFAULT_TYPE_COLOR, ArtifactType
 from app.core.errors import ValidationError
@@ -15,10 +16,18 @@ COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 RECOMMENDED_TYPE_NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
+def _check_printable(what: str, name: str) -> None:
+    """Names appear in lists, menus and one-line messages: no line breaks or control codes."""
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise ValidationError(f"{what} {name!r} contains a line break or another control "
+                              f"character; use plain text on one line.", field="name")
+
+
 def clean_dataset_name(name: str | None) -> str:
     cleaned = (name or "").strip()
     if not cleaned:
         raise ValidationError("Dataset name is required (1-200 characters).", field="name")
+    _check_printable("Dataset name", cleaned)
     if len(cleaned) > DATASET_NAME_MAX:
         raise ValidationError(
             f"Dataset name is {len(cleaned)} characters long; the limit is {DATASET_NAME_MAX}.",
@@ -36,6 +45,7 @@ def clean_type_name(name: str | None) -> str:
     cleaned = (name or "").strip()
     if not cleaned:
         raise ValidationError("Artifact type name is required (1-100 characters).", field="name")
+    _check_printable("Artifact type name", cleaned)
     if len(cleaned) > TYPE_NAME_MAX:
         raise ValidationError(
             f"Artifact type name '{cleaned[:40]}...' is {len(cleaned)} characters long; "

@@ -169,6 +169,16 @@ def test_a_wav_header_without_frames_is_refused(ctx: AppContext, dataset, tmp_pa
     assert _refused(ctx, dataset, source) == "the file contains no audio frames"
 
 
+def test_audio_shorter_than_a_millisecond_is_refused(ctx: AppContext, dataset,
+                                                     tmp_path: Path) -> None:
+    blip = tmp_path / "blip.wav"
+    sf.write(str(blip), np.zeros(20, dtype=np.float32), 48000)  # 0.42 ms
+    assert _refused(ctx, dataset, blip) == ("the audio is shorter than a millisecond (20 frames "
+                                            "at 48000 Hz); there is nothing to label")
+    sf.write(str(tmp_path / "one_ms.wav"), np.zeros(25, dtype=np.float32), 48000)  # 0.52 ms
+    assert ctx.audio.import_paths(dataset.id, [tmp_path / "one_ms.wav"]).imported[0].duration_ms == 1
+
+
 def test_a_text_file_named_flac_is_refused(ctx: AppContext, dataset, tmp_path: Path) -> None:
     text = tmp_path / "notes.flac"
     text.write_text("these are my notes, not audio\n" * 20)

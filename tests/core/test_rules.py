@@ -40,6 +40,15 @@ def test_dataset_name_is_required(name) -> None:
     assert info.value.field == "name"
 
 
+@pytest.mark.parametrize("name", ["two\nlines", "tab\there", "bell\x07"])
+def test_names_with_control_characters_are_refused(name: str) -> None:
+    with pytest.raises(ValidationError, match="control character; use plain text on one line"):
+        clean_dataset_name(name)
+    with pytest.raises(ValidationError, match="Artifact type name"):
+        clean_type_name(name)
+    assert clean_dataset_name("Grüße – café 🎙") == "Grüße – café 🎙"
+
+
 def test_dataset_name_length_limit_is_200() -> None:
     assert clean_dataset_name("x" * 200) == "x" * 200
     with pytest.raises(ValidationError, match="201 characters long; the limit is 200"):
