@@ -13,7 +13,7 @@ from pathlib import Path
 from app.core.entities import Dataset
 from app.formats.export_model import AudioAnnotations
 from app.formats.matching import stem
-from app.formats.output import write_text_atomically
+from app.formats.output import clean_text, write_text_atomically
 from app.formats.records import FormatError, LabelRecord, Location, ParsedFile, display_name
 from app.formats.textfile import read_text
 from app.formats.timecodes import ms_to_seconds_text, seconds_to_ms
@@ -47,5 +47,5 @@ def parse(path: Path, known_types: frozenset[str] = frozenset()) -> ParsedFile:
 
 def write_audio(dataset: Dataset, item: AudioAnnotations, path: Path) -> None:
     lines = [f"{ms_to_seconds_text(a.start_ms, 6)}\t{ms_to_seconds_text(a.end_ms, 6)}\t"
-             f"{a.artifact_type}\n" for a in item.annotations]
+             f"{clean_text(a.artifact_type, single_line=True)}\n" for a in item.annotations]
     write_text_atomically(path, "".join(lines))

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from app.formats.export_model import ExportInput
-from app.formats.output import write_text_atomically
+from app.formats.output import clean_text, write_text_atomically
 from app.formats.records import FormatError, LabelRecord, Location, ParsedFile, display_name
 from app.formats.textfile import read_text
 from app.formats.timecodes import ms_value, parse_confidence
@@ -93,7 +93,7 @@ def write(export: ExportInput, path: Path) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for audio, annotation in export.rows():
-        writer.writerow([audio.original_filename, annotation.artifact_type, annotation.start_ms,
-                         annotation.end_ms, repr(float(annotation.confidence)),
-                         annotation.note or ""])
+        writer.writerow([audio.original_filename, clean_text(annotation.artifact_type),
+                         annotation.start_ms, annotation.end_ms,
+                         repr(float(annotation.confidence)), clean_text(annotation.note or "")])
     write_text_atomically(path, buffer.getvalue())

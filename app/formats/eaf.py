@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from app.core.entities import Dataset
 from app.formats.export_model import AudioAnnotations
@@ -197,7 +197,7 @@ def write_audio(dataset: Dataset, item: AudioAnnotations, path: Path) -> None:
     ET.SubElement(header, "MEDIA_DESCRIPTOR", {
         "MEDIA_URL": (path.parent.resolve() / audio.original_filename).as_uri(),
         "MIME_TYPE": mime,
-        "RELATIVE_MEDIA_URL": f"./{audio.original_filename}"})
+        "RELATIVE_MEDIA_URL": f"./{quote(audio.original_filename)}"})
     tiers = layout_tiers(dataset.type_names(), item.annotations)
     # Two slots per annotation, as ELAN makes them: a shared slot would tie the boundaries
     # of annotations in different tiers together when one is dragged in ELAN.

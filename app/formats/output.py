@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from app.core.entities import AudioFile
 from app.formats.matching import stem
+
+
+# Characters XML 1.0 forbids (and that make text files unreadable for the tools): C0
+# controls other than tab and newline, lone surrogates, U+FFFE and U+FFFF.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str, *, single_line: bool = False) -> str:
+    """Text as files can carry it: line ends as "\n", forbidden characters dropped (and
+    newlines turned into spaces where a label must stay on one line)."""
+    text = _UNWRITABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\n", " ") if single_line else text
 
 
 def temporary_sibling(path: Path) -> Path:

@@ -164,10 +164,11 @@ def _read_tiers(text: str, name: str) -> list[_Tier]:
                 start = tokens.next("number", f"the xmin of {part}")
                 end = tokens.next("number", f"the xmax of {part}")
                 label = tokens.next("string", f"the text of {part}")
-                location = Location(name, start.line, f"{where}, interval {number}")
+                detail = f"{where}, interval {number}"
                 tier.intervals.append(_Interval(
-                    seconds_to_ms(start.value, location, "xmin"),
-                    seconds_to_ms(end.value, location, "xmax"), label.value, start.line, number))
+                    seconds_to_ms(start.value, Location(name, start.line, detail), "xmin"),
+                    seconds_to_ms(end.value, Location(name, end.line, detail), "xmax"),
+                    label.value, start.line, number))
         elif tier_class.value == TEXT_TIER:
             size = tokens.count(f"the number of points of {where}")
             for number in range(1, size + 1):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.core.entities import Annotation
+from app.formats.output import clean_text
 
 _NUMBERED = re.compile(r"^(.+)_(\d+)$")
 
@@ -47,8 +48,9 @@ def layout_tiers(type_names: Sequence[str], annotations: Iterable[Annotation]) -
                 lanes.append([annotation])
         if not lanes:
             lanes.append([])
+        base = clean_text(type_name, single_line=True)
         for index, lane in enumerate(lanes):
-            name = type_name if index == 0 else _free_name(type_name, index + 1, taken)
+            name = base if index == 0 else _free_name(base, index + 1, taken)
             taken.add(name)
             tiers.append(ExportTier(name, type_name, tuple(lane)))
     return tiers
@@ -63,7 +65,8 @@ def _free_name(type_name: str, number: int, taken: set[str]) -> str:
 def label_text(annotation: Annotation) -> str:
     """What an exported interval says: the note, or else the type (never empty: an empty
     interval is a gap in Praat)."""
-    return annotation.note if annotation.note and annotation.note.strip() else annotation.artifact_type
+    note = clean_text(annotation.note or "").strip()
+    return note or clean_text(annotation.artifact_type)
 
 
 @dataclass(frozen=True)

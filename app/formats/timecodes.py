@@ -23,8 +23,20 @@ _ONE = Decimal(1)
 _NOT_FINITE = {"nan", "snan", "inf", "infinity", "--undefined--"}
 
 
+class NotFinite:
+    """NaN / Infinity / -Infinity as read from JSON (which does not allow them)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def parse_decimal(value: object, location: Location, what: str) -> Decimal:
     """A finite decimal number from text, an int or a Decimal (JSON numbers)."""
+    if isinstance(value, NotFinite):
+        raise FormatError(location, f"{what} {value} is not a finite number.")
     if isinstance(value, bool):
         raise FormatError(location, f"{what} must be a number, not {str(value).lower()}.")
     if isinstance(value, int):
@@ -42,7 +54,7 @@ def parse_decimal(value: object, location: Location, what: str) -> Decimal:
     text = value.strip()
     if not text:
         raise FormatError(location, f"{what} is empty; a number is required.")
-    if text.lower().lstrip("+-") in _NOT_FINITE:
+    if text.lower() in _NOT_FINITE or text.lower().lstrip("+-") in _NOT_FINITE:
         raise FormatError(location, f"{what} '{text}' is not a finite number.")
     if not _PLAIN_NUMBER.match(text):
         raise FormatError(location, f"{what} '{_clip(text)}' is not a number.")
