@@ -8,6 +8,7 @@ with ``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock upgrade.
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import sqlite3
@@ -16,12 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError as AlembicError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +26,7 @@ from app.core.errors import ConflictError, DomainError, PublishedSetError, Stora
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 BUSY_TIMEOUT_ENV = "ARTIFACT_ANNOTATOR_BUSY_TIMEOUT_MS"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -120,6 +117,48 @@ def url_for_display(url: str) -> str:
     return url
 
 
+_REVISION_FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
+
+
+def declared_head(versions_dir: Path) -> str | None:
+    """The newest revision as the migration files declare it (``revision = "..."`` and
+    ``down_revision = ...``), read with ``ast`` instead of importing Alembic.
+
+    Returns None unless the files form one plain chain with literal values; callers then
+    fall back to Alembic, which is always right.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(versions_dir.glob("*.py")):
+        if path.name.startswith("__"):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            return None
+        values: dict[str, object] = {}
+        for node in tree.body:
+            target = (node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1
+                      else node.target if isinstance(node, ast.AnnAssign) else None)
+            if isinstance(target, ast.Name) and target.id in _REVISION_FIELDS and node.value:
+                try:
+                    values[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    return None
+        revision, parent = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str) or values.get("branch_labels") or values.get("depends_on"):
+            return None
+        if isinstance(parent, str):
+            parents.add(parent)
+        elif isinstance(parent, (tuple, list)):
+            parents.update(parent)
+        elif parent is not None:
+            return None
+        revisions.add(revision)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 class Database:
     """Engine + session factory; hands out one session per unit of work."""
 
@@ -168,19 +207,43 @@ class Database:
         self.engine.dispose()
 
     # -- migrations ---------------------------------------------------------------------
+    # Alembic is imported only when it is needed: importing it costs about a tenth of a
+    # second, paid by every command-line call, while the schema is nearly always current.
 
-    def _alembic_config(self) -> Config:
+    def _alembic_config(self):
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return config
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def _is_current_fast(self) -> bool:
+        """True when the stored revision is the declared head, decided without Alembic.
+
+        Anything unusual (no version table, several rows, migration files that are not a
+        plain chain) answers False, and ``migrate`` then asks Alembic itself.
+        """
+        head = declared_head(VERSIONS_DIR)
+        if head is None:
+            return False
+        with self.engine.connect() as connection:
+            try:
+                rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            except OperationalError:  # no version table yet: a new database
+                return False
+        return len(rows) == 1 and rows[0][0] == head
 
     def migrate(self, backups_dir: Path | None = None) -> Path | None:
         """Bring the schema to the newest revision; returns the backup made, if any.
@@ -189,11 +252,15 @@ class Database:
         consistent even in WAL mode) before any migration touches it.
         """
         try:
+            if self._is_current_fast():
+                return None
             current, head = self.current_revision(), self.head_revision()
             if current == head:
                 return None
             self._check_known_revision(current)
             backup = self._backup_sqlite(backups_dir, current) if backups_dir else None
+            from alembic import command
+
             config = self._alembic_config()
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
@@ -213,6 +280,9 @@ class Database:
 
     def _check_known_revision(self, current: str | None) -> None:
         """A schema this program does not know came from a newer version: never touch it."""
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError as AlembicError
+
         if current is None:
             return
         try:

@@ -4,12 +4,14 @@ triggers, and clear refusals for databases that cannot be used."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from app.core.context import AppContext
-from app.core.db import Database, describe_db_error, url_for_display
+from app.core.db import VERSIONS_DIR, Database, declared_head, describe_db_error, url_for_display
 from app.core.entities import AnnotationDraft
 from app.core.errors import StorageError
 from app.core.paths import resolve_paths, sqlite_url
@@ -70,6 +72,69 @@ def test_first_open_copies_the_file_aside_and_the_second_does_not_migrate(home: 
     second.close()
     assert second.migration_backup is None
     assert sorted((home / "backups").iterdir()) == [backup]
+
+
+def test_the_declared_head_is_alembics_head() -> None:
+    db = Database("sqlite://")
+    try:
+        assert declared_head(VERSIONS_DIR) == db.head_revision() is not None
+    finally:
+        db.dispose()
+
+
+def _versions(folder: Path, *files: str) -> Path:
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    for index, body in enumerate(files):
+        (folder / f"{index:04d}_m.py").write_text(body)
+    return folder
+
+
+def test_declared_head_reads_plain_chains_and_gives_up_on_anything_else(tmp_path: Path) -> None:
+    chain = _versions(tmp_path / "chain", "revision = 'a'\ndown_revision = None\n",
+                      "revision: str = 'b'\ndown_revision: str | None = 'a'\n",
+                      'revision = "c"\ndown_revision = "b"\n')
+    assert declared_head(chain) == "c"
+    merged = _versions(tmp_path / "merged", "revision = 'a'\ndown_revision = None\n",
+                       "revision = 'b1'\ndown_revision = 'a'\n",
+                       "revision = 'b2'\ndown_revision = 'a'\n",
+                       "revision = 'm'\ndown_revision = ('b1', 'b2')\n")
+    assert declared_head(merged) == "m"
+    two_heads = _versions(tmp_path / "two_heads", "revision = 'a'\ndown_revision = None\n",
+                          "revision = 'b1'\ndown_revision = 'a'\n",
+                          "revision = 'b2'\ndown_revision = 'a'\n")
+    assert declared_head(two_heads) is None
+    computed = _versions(tmp_path / "computed", "revision = 'a'\ndown_revision = None\n",
+                         "revision = 'b'.upper()\ndown_revision = 'a'\n")
+    assert declared_head(computed) is None
+    labelled = _versions(tmp_path / "labelled",
+                         "revision = 'a'\ndown_revision = None\nbranch_labels = ('x',)\n")
+    assert declared_head(labelled) is None
+    assert declared_head(_versions(tmp_path / "empty")) is None
+
+
+def test_without_a_declared_head_alembic_decides(home: Path, monkeypatch) -> None:
+    AppContext.open(resolve_paths(home=home)).close()
+    import app.core.db as db_module
+
+    monkeypatch.setattr(db_module, "declared_head", lambda folder: None)
+    again = AppContext.open(resolve_paths(home=home))
+    again.close()
+    assert again.migration_backup is None
+
+
+def test_opening_a_current_database_does_not_load_alembic(home: Path) -> None:
+    AppContext.open(resolve_paths(home=home)).close()
+    probe = ("import sys\n"
+             "from app.core.context import AppContext\n"
+             "from app.core.paths import resolve_paths\n"
+             f"ctx = AppContext.open(resolve_paths(home={str(home)!r}))\n"
+             "ctx.datasets.list()\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'numpy')))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_backup_holds_the_content_from_before_the_migration(tmp_path: Path) -> None:
