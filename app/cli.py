@@ -25,6 +25,7 @@ from app.core.errors import DomainError
 from app.core.paths import DB_ENV, HOME_ENV, AppPaths, resolve_paths
 from app.core.rules import parse_type_spec, type_name_warning
 from app.core.timefmt import format_ms
+from app.formats.names import EXPORT_FORMAT_NAMES, IMPORT_FORMAT_NAMES, PER_AUDIO_FILE_FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", metavar="DATASET")
     p.add_argument("version", metavar="VERSION")
     p.add_argument("annotation_id", metavar="ANNOTATION_ID")
+
+    # export / import of annotation files (app.formats) ------------------------------------
+    p = commands.add_parser("export", help="write a set's annotations in another tool's format")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("--format", dest="file_format", required=True, choices=EXPORT_FORMAT_NAMES,
+                   metavar="|".join(EXPORT_FORMAT_NAMES))
+    p.add_argument("--out", required=True, type=Path, metavar="PATH",
+                   help=f"the file to write; a folder for {', '.join(PER_AUDIO_FILE_FORMATS)} "
+                        f"(one file per audio file, named after it)")
+    p.add_argument("--audio", dest="audio_ref", metavar="AUDIO",
+                   help="only this audio file (id or original filename)")
+    p = commands.add_parser("import", help="add annotations from files to a draft set (all or "
+                                           "nothing)")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("--format", dest="file_format", required=True, choices=IMPORT_FORMAT_NAMES,
+                   metavar="|".join(IMPORT_FORMAT_NAMES))
+    p.add_argument("paths", metavar="PATH", nargs="+", type=Path,
+                   help="files, or folders (searched for the format's files)")
+    p.add_argument("--add-types", action="store_true",
+                   help="add artifact types the files use but the dataset lacks")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse the whole import if any entry would be skipped")
+    _json_flag(p)
+    _add_platform_commands(commands)
 
     return parser
 
@@ -485,6 +512,291 @@ def _annotation_delete(ctx: AppContext, args: argparse.Namespace) -> int:
     ctx.annotations.delete(annotation.id)
     print(f"Deleted annotation {annotation.id} from v{target.version}.")
     return EXIT_OK
+
+
+# Parsers and writers load on first use: praatio and defusedxml are not needed to start.
+MAX_LISTED_PROBLEMS = 100
+
+
+@command("export")
+def _export(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.formats.exporter import export_annotations
+
+    dataset = ctx.datasets.resolve(args.dataset)
+    target = ctx.sets.resolve(dataset.id, args.version)
+    audio_ids = [ctx.audio.resolve(dataset.id, args.audio_ref).id] if args.audio_ref else None
+    result = export_annotations(ctx, dataset.id, target.id, args.file_format, args.out,
+                                audio_ids=audio_ids)
+    where = (f"{len(result.paths)} files in {args.out}" if args.file_format in PER_AUDIO_FILE_FORMATS
+             else str(args.out))
+    print(f"Exported {result.annotation_count} annotations of '{dataset.name}' v{target.version} "
+          f"({result.audio_count} audio files) to {where}.")
+    return EXIT_OK
+
+
+@command("import")
+def _import(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.formats.importer import apply_import, preview_import
+
+    dataset = ctx.datasets.resolve(args.dataset)
+    target = ctx.sets.resolve(dataset.id, args.version)
+    preview = preview_import(ctx, dataset.id, target.id, args.file_format, args.paths,
+                             add_types=args.add_types, strict=args.strict)
+    label = "error" if args.strict else "warning"
+    notices = [str(problem) for problem in preview.problems]
+    notices += [str(unmatched) for unmatched in preview.unmatched]
+    for notice in notices[:MAX_LISTED_PROBLEMS]:
+        print(f"{label}: {notice}", file=sys.stderr)
+    if len(notices) > MAX_LISTED_PROBLEMS:
+        print(f"{label}: ... and {len(notices) - MAX_LISTED_PROBLEMS} more (--json lists them "
+              f"all)", file=sys.stderr)
+    if not preview.can_apply:
+        for error in preview.errors:
+            print(f"error: {error}", file=sys.stderr)
+        if args.json:
+            _print_json({**preview.to_json(), "imported": 0})
+        return EXIT_FAILED
+    result = apply_import(ctx, preview)
+    if args.json:
+        _print_json(result.to_json())
+        return EXIT_OK
+    by_type = ", ".join(f"{name}: {count}" for name, count in preview.counts_by_type.items())
+    print(f"Imported {len(result.created)} annotations into '{dataset.name}' v{target.version}"
+          f"{f' ({by_type})' if by_type else ''}.")
+    if result.added_types:
+        print(f"Added artifact types: {', '.join(result.added_types)}.")
+    skipped = []
+    if preview.problems:
+        skipped.append(f"{len(preview.problems)} with problems")
+    unmatched_count = sum(u.annotation_count for u in preview.unmatched)
+    if unmatched_count:
+        skipped.append(f"{unmatched_count} for unmatched audio names")
+    if preview.duplicates:
+        skipped.append(f"{preview.duplicates} already in v{target.version}")
+    if skipped:
+        print(f"Skipped: {', '.join(skipped)}.")
+    return EXIT_OK
+
+
+# -- the platform: remote login/status/logout, push (app.sync) ----------------------------
+# app.sync (httpx, keyring) loads on first use, so other commands start without it.
+
+def _add_platform_commands(commands: Any) -> None:
+    remote = commands.add_parser("remote", help="the platform: store the API key, check the "
+                                                "connection")
+    remote_cmds = remote.add_subparsers(dest="action", metavar="ACTION", required=True)
+    base_help = "the platform's address (default: the one stored by 'remote login', else " \
+                "https://api.relayai.dev)"
+    p = remote_cmds.add_parser("login", help="check an API key and store it in the OS keyring "
+                                             "(asked for without echo, or read from stdin)")
+    p.add_argument("--base-url", metavar="URL", help=base_help + "; it is stored too")
+    p = remote_cmds.add_parser("status", help="the address, whether a key is stored, whether "
+                                              "the platform is reachable and takes the key")
+    p.add_argument("--base-url", metavar="URL", help=base_help)
+    _json_flag(p)
+    p = remote_cmds.add_parser("logout", help="remove the API key from the keyring")
+    p.add_argument("--base-url", metavar="URL", help=base_help)
+    p = commands.add_parser("push", help="push a dataset to the platform (incremental and "
+                                         "resumable: run it again after any interruption)")
+    p.add_argument("dataset", metavar="DATASET", help="id or exact name")
+    p.add_argument("--sets", default="published", metavar="published|all|VERSION[,VERSION...]",
+                   help="which annotation sets (default: every published set)")
+    p.add_argument("--base-url", metavar="URL", help=base_help)
+    p.add_argument("--convert-flac", action="store_true",
+                   help="convert audio the platform does not accept (AIFF, W64, CAF ...) to "
+                        "FLAC, losslessly, instead of refusing the push")
+    p.add_argument("--parallel", type=int, default=3, metavar="N",
+                   help="audio files uploaded at a time (default 3)")
+    _json_flag(p)
+
+
+def _platform_url(ctx: AppContext, given: str | None) -> str:
+    from app.sync.settings import RemoteSettings, normalize_base_url
+
+    return normalize_base_url(given) if given else RemoteSettings.load(ctx.paths.config_dir).base_url
+
+
+def _read_api_key(base_url: str) -> str:
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"API key for {base_url} (not shown): ").strip()
+    return (sys.stdin.readline() if sys.stdin is not None else "").strip()
+
+
+@command("remote", "login")
+def _remote_login(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.sync.client import RelayClient
+    from app.sync.credentials import ApiKey, keyring_status, no_keyring_message, store_api_key
+    from app.sync.retry import RetryPolicy
+    from app.sync.settings import RemoteSettings
+
+    base_url = _platform_url(ctx, args.base_url)
+    status = keyring_status()
+    if not status.available:
+        raise DomainError(no_keyring_message(status))
+    key = _read_api_key(base_url)
+    if not key:
+        raise DomainError("No API key was given; nothing was stored.")
+    with RelayClient(base_url, ApiKey(key, "prompt"), policy=RetryPolicy(attempts=2)) as client:
+        client.check_access()
+    store_api_key(base_url, key)
+    RemoteSettings(base_url).save(ctx.paths.config_dir)
+    print(f"The API key works with {base_url}; it is stored in the keyring ({status.backend}) "
+          f"and {base_url} is now the platform address.")
+    return EXIT_OK
+
+
+@command("remote", "status")
+def _remote_status(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.sync.client import RelayClient
+    from app.sync.credentials import API_KEY_ENV, keyring_status, load_api_key, stored_in_keyring
+    from app.sync.errors import AuthenticationError, NetworkError, RemoteError
+    from app.sync.retry import RetryPolicy
+    from app.sync.settings import RemoteSettings
+
+    base_url = _platform_url(ctx, args.base_url)
+    keyring_state = keyring_status()
+    key = load_api_key(base_url)
+    info: dict[str, Any] = {
+        "base_url": base_url,
+        "settings_file": str(RemoteSettings.file(ctx.paths.config_dir)),
+        "keyring": {"available": keyring_state.available, "backend": keyring_state.backend,
+                    "reason": keyring_state.reason},
+        "key_stored": stored_in_keyring(base_url),
+        "key_source": key.source if key else None,
+        "reachable": False, "key_accepted": None, "message": ""}
+    with RelayClient(base_url, key, policy=RetryPolicy(attempts=2)) as client:
+        try:
+            client.check_access()
+            info.update(reachable=True, key_accepted=key is not None, message="ok")
+        except AuthenticationError as error:
+            info.update(reachable=True, key_accepted=False if key else None,
+                        message=str(error) if key else "reachable; no API key to check")
+        except NetworkError as error:
+            info["message"] = str(error)
+        except RemoteError as error:
+            info.update(reachable=True, message=str(error))
+    if args.json:
+        _print_json(info)
+    else:
+        source = {"environment": f"from {API_KEY_ENV}", "keyring": "stored in the keyring"}
+        print(f"platform:   {base_url}")
+        print(f"API key:    {source.get(info['key_source'], 'none')}"
+              f"{' (a key is also stored in the keyring)' if info['key_stored'] and info['key_source'] == 'environment' else ''}")
+        print(f"keyring:    {keyring_state.backend if keyring_state.available else 'not available: ' + str(keyring_state.reason)}")
+        state = ("reachable, key accepted" if info["key_accepted"] else
+                 "reachable" if info["reachable"] else "not reachable")
+        print(f"connection: {state}")
+        if info["message"] not in ("", "ok"):
+            print(f"            {info['message']}")
+    return EXIT_OK if info["reachable"] and info["key_accepted"] else EXIT_FAILED
+
+
+@command("remote", "logout")
+def _remote_logout(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.sync.credentials import API_KEY_ENV, delete_api_key, keyring_status
+
+    base_url = _platform_url(ctx, args.base_url)
+    state = keyring_status()
+    if not state.available:
+        print(f"No keyring is available ({state.reason}), so no key was stored there.")
+    elif delete_api_key(base_url):
+        print(f"Removed the API key for {base_url} from the keyring.")
+    else:
+        print(f"No API key for {base_url} was stored in the keyring.")
+    if os.environ.get(API_KEY_ENV):
+        print(f"Note: {API_KEY_ENV} is set in this environment and still provides a key.")
+    return EXIT_OK
+
+
+def _progress_printer() -> Callable[[Any], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    import time
+
+    last = [0.0]
+
+    def show(progress: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and progress.phase != "done":
+            return
+        last[0] = now
+        if progress.phase == "done":
+            sys.stderr.write("\r\033[K")
+        else:
+            sys.stderr.write(
+                f"\r\033[K{progress.phase}: files {progress.files_done}/{progress.files_total}, "
+                f"{progress.bytes_sent / 1e6:.1f}/{progress.bytes_total / 1e6:.1f} MB, "
+                f"annotations {progress.annotations_done}/{progress.annotations_total} "
+                f"{progress.current[:40]}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _print_push_report(report: Any) -> None:
+    what = ("created" if report.dataset_created else "updated" if report.dataset_updated
+            else "unchanged")
+    print(f"Pushed '{report.dataset_name}' to {report.base_url}: remote dataset "
+          f"{report.remote_dataset_id or '-'} ({what}).")
+    converted = f", {len(report.audio_converted)} converted to FLAC" if report.audio_converted else ""
+    print(f"audio: {len(report.audio_uploaded)} uploaded, {len(report.audio_skipped)} already "
+          f"there, {len(report.audio_failed)} failed{converted}")
+    for result in report.sets:
+        done = [word for word, flag in (("created", result.created), ("updated", result.updated),
+                                        ("published", result.published)) if flag]
+        remote = f"remote v{result.remote_version}" if result.remote_version else "not on the platform"
+        print(f"set v{result.local_version} ({result.local_status}) -> {remote}: "
+              f"{', '.join(done) or 'unchanged'}")
+    print(f"annotations: {report.annotations_created} created, {report.annotations_updated} "
+          f"updated, {report.annotations_deleted} deleted")
+    print(f"{report.requests} requests in {report.seconds:.1f} s")
+
+
+@command("push")
+def _push(ctx: AppContext, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from app.sync.client import RelayClient
+    from app.sync.credentials import require_api_key
+    from app.sync.push import Pusher, PushOptions, parse_set_selection
+
+    dataset = ctx.datasets.resolve(args.dataset)
+    if args.parallel < 1:
+        raise UsageError("push: --parallel must be at least 1")
+    options = PushOptions(sets=parse_set_selection(args.sets), convert_flac=args.convert_flac,
+                          parallel_uploads=args.parallel)
+    base_url = _platform_url(ctx, args.base_url)
+    key = require_api_key(base_url)
+    cancel = threading.Event()
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\ncancelling (Ctrl+C again to stop at once) ...", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        with RelayClient(base_url, key, cancel=cancel) as client:
+            report = Pusher(ctx, client, options).run(
+                dataset.id, progress=None if args.json else _progress_printer(), cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        _print_push_report(report)
+        for warning in report.warnings:
+            _warn(warning)
+    for failure in report.failures:
+        print(f"error: {failure.kind} {failure.name}: {failure.reason}", file=sys.stderr)
+    if report.cancelled:
+        print("error: push cancelled; run the same command again to continue where it "
+              "stopped.", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 # -- entry points --------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 Rules, in order; the first rule that finds anything decides: the exact original file
 name, then the same name ignoring case, then names without their extensions ("clip01"
 from clip01.TextGrid finds clip01.wav). A rule that finds more than one file makes the
-name ambiguous: it is reported with the candidates, never guessed.
+name ambiguous: it is reported with the candidates, never guessed. Files that export gave "<name>.<id prefix>" names (two audio files of
+the same name) find their audio by that id prefix.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +18,8 @@ from app.core.entities import AudioFile
 EXACT = "exact name"
 CASE_INSENSITIVE = "name ignoring case"
 WITHOUT_EXTENSION = "name without extension"
+ID_SUFFIX = "name and id"
+_ID_SUFFIX = re.compile(r"^(.+)\.([0-9a-f]{8})$")
 
 
 def base_name(name: str) -> str:
@@ -105,11 +109,23 @@ class AudioMatcher:
         return first_failure
 
     def _match_name(self, name: str) -> AudioMatch:
-        for (rule, _, name_key), index in zip(_RULES, self._indexes):
+        for position, ((rule, _, name_key), index) in enumerate(zip(_RULES, self._indexes)):
             found = index.get(name_key(name), [])
+            if position == 1 and not found:
+                # Export names files of audio that share a name "<name>.<id prefix>".
+                found = self._by_id_suffix(name)
+                rule = ID_SUFFIX if found else rule
             if len(found) == 1:
                 return AudioMatch(found[0], name, rule)
             if len(found) > 1:
                 return AudioMatch(None, name, rule,
                                   tuple(sorted(a.original_filename for a in found)))
         return AudioMatch(None, name)
+
+    def _by_id_suffix(self, name: str) -> list[AudioFile]:
+        suffixed = _ID_SUFFIX.match(name)
+        if not suffixed:
+            return []
+        original, prefix = suffixed.groups()
+        return [a for a in self.audio_files
+                if a.original_filename == original and a.id.startswith(prefix)]
