@@ -49,11 +49,6 @@ def test_set_lifecycle_create_copy_list_publish(cli, ctx: AppContext, dataset, a
     assert [s["status"] for s in listed] == ["published", "draft", "draft"]
 
 
-def test_set_list_on_a_dataset_without_sets(cli, dataset) -> None:
-    result = cli("set", "list", "TTS Glitches")
-    assert result.returncode == 0 and "no annotation sets yet" in result.stdout
-
-
 @pytest.fixture
 def two_sets(ctx: AppContext, dataset, audio):
     """v1 published with two annotations, v2 a draft copy of it."""
