@@ -160,6 +160,39 @@ def test_the_backup_holds_the_content_from_before_the_migration(tmp_path: Path) 
     assert "datasets" in _schema(target)["table"]
 
 
+def test_upgrading_a_database_with_data_keeps_it_and_backs_it_up(home: Path, audio, draft,
+                                                                 ctx: AppContext) -> None:
+    """Step the real schema back to its first revision, then let start-up migrate it."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "glitch", 0, 10, note="keep"))
+    ctx.close()
+    first = Database(sqlite_url(home / "annotator.db"))
+    config = first._alembic_config()
+    script_revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+    if len(script_revisions) < 2:
+        first.dispose()
+        pytest.skip("only one schema revision exists so far")
+    oldest = script_revisions[-1]
+    with first.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, oldest)
+    first.dispose()
+    before = db_rows(home / "annotator.db")
+
+    reopened = AppContext.open(resolve_paths(home=home))
+    try:
+        backup = reopened.migration_backup
+        assert backup is not None and backup.name.endswith(f"-before-{oldest}.db")
+        assert db_rows(backup) == before
+        assert db_rows(home / "annotator.db") == before
+        assert reopened.db.current_revision() == reopened.db.head_revision()
+        assert [a.note for a in reopened.annotations.list(draft.id)] == ["keep"]
+    finally:
+        reopened.close()
+
+
 def test_a_database_from_a_newer_version_is_refused_untouched(home: Path) -> None:
     AppContext.open(resolve_paths(home=home)).close()
     db_file = home / "annotator.db"
