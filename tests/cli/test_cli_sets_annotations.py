@@ -138,10 +138,15 @@ def test_add_refusals_change_nothing(cli, home: Path, two_sets, args, fragments)
     assert db_state(home) == before
 
 
-def test_add_to_a_missing_dataset(cli, home: Path, two_sets) -> None:
+def test_add_to_a_missing_dataset_or_with_another_datasets_audio(cli, ctx: AppContext, home: Path,
+                                                                  two_sets, tmp_path: Path) -> None:
+    other = ctx.datasets.create("Other", None, [])
+    foreign = ctx.audio.import_paths(other.id, [write_tone(tmp_path / "f.wav", freq=321)]).imported[0]
     before = db_state(home)
     refused(cli("annotation", "add", "Nope", "2", "clip01.wav", "0", "10", "glitch"),
             "No dataset with id or name 'Nope'")
+    refused(cli("annotation", "add", "TTS Glitches", "2", foreign.id, "0", "10", "glitch"),
+            f"No audio file with id or filename '{foreign.id}' in dataset 'TTS Glitches'")
     assert db_state(home) == before
 
 
