@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 
 from app.core.context import AppContext
 from app.core.demo import seed_demo, should_seed
 from app.core.entities import ArtifactType
+from app.core.errors import ValidationError
+from tests.core.dbstate import db_state
 from app.resources import resource
 
 DEMO = resource("demo")
@@ -70,3 +74,37 @@ def test_demo_audio_lives_in_the_library_not_in_resources(ctx: AppContext, tmp_p
     for audio in ctx.audio.list(dataset.id):
         path = ctx.audio.path_of(audio)
         assert path.is_relative_to(ctx.paths.library_dir) and path.exists()
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "demo"
+    shutil.copytree(DEMO, copy)
+    return copy
+
+
+def test_a_failed_seed_leaves_nothing_behind(ctx: AppContext, tmp_path: Path) -> None:
+    demo = _broken_copy(tmp_path)
+    (demo / "order_status.flac").write_bytes(b"not audio at all" * 64)
+    empty = db_state(ctx)
+    with pytest.raises(RuntimeError, match="order_status.flac: not a readable audio file"):
+        seed_demo(ctx, demo)
+    assert db_state(ctx) == empty and should_seed(ctx)
+
+
+def test_a_bad_demo_label_leaves_nothing_behind(ctx: AppContext, tmp_path: Path) -> None:
+    demo = _broken_copy(tmp_path)
+    manifest = json.loads((demo / "demo.json").read_text(encoding="utf-8"))
+    manifest["audio"][0]["annotations"][0]["end_ms"] = 10_000_000
+    (demo / "demo.json").write_text(json.dumps(manifest), encoding="utf-8")
+    empty = db_state(ctx)
+    with pytest.raises(ValidationError, match="beyond the end"):
+        seed_demo(ctx, demo)
+    assert db_state(ctx) == empty and should_seed(ctx)
+
+
+def test_an_unreadable_manifest_is_one_clear_error(ctx: AppContext, tmp_path: Path) -> None:
+    demo = _broken_copy(tmp_path)
+    (demo / "demo.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="the demo material in .* cannot be read"):
+        seed_demo(ctx, demo)
+    assert ctx.datasets.list() == []
