@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from app.core.annotations import AnnotationChange
 from app.core.context import AppContext
@@ -43,6 +44,11 @@ def test_writes_are_refused_while_another_process_holds_the_lock(ctx: AppContext
     try:
         with write_lock_held_by_another_process(ctx.paths.sqlite_file):
             assert [d.name for d in impatient.datasets.list()] == ["TTS Glitches"]  # reads work
+            # Write transactions take the lock at BEGIN (IMMEDIATE), not at their first
+            # write, so two writers can never deadlock upgrading a read lock.
+            with pytest.raises(StorageError, match="is locked"):
+                with impatient.db.write() as session:
+                    session.execute(text("SELECT 1"))
             for name, write in writes.items():
                 started = time.monotonic()
                 with pytest.raises(StorageError) as info:
@@ -58,3 +64,15 @@ def test_writes_are_refused_while_another_process_holds_the_lock(ctx: AppContext
     # Once the other process lets go, the same writes go through.
     assert ctx.audio.import_paths(dataset.id, [new_audio]).imported
     assert ctx.datasets.create("Another").name == "Another"
+
+
+@pytest.mark.parametrize("value, expected", [("150", 150), ("0", 0), ("-5", 0), ("soon", 5000),
+                                             (None, 5000)])
+def test_busy_timeout_setting(value, expected, monkeypatch) -> None:
+    from app.core.db import _busy_timeout_ms
+
+    if value is None:
+        monkeypatch.delenv(BUSY_TIMEOUT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(BUSY_TIMEOUT_ENV, value)
+    assert _busy_timeout_ms() == expected
