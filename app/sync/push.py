@@ -915,15 +915,21 @@ class _SetJob:
                                       f"the same annotations as local v{self.local_set.version}; "
                                       f"it was left as a draft.")
         self.p._progress.update(current=f"publishing v{self.local_set.version}")
-        try:
-            answer = self.client.publish_annotation_set(self.remote_dataset_id,
+        for attempt in range(2):
+            try:
+                answer = self.client.publish_annotation_set(self.remote_dataset_id,
+                                                            self.remote_set_id)
+                break
+            except RemoteError as error:
+                if not (error.maybe_processed or isinstance(error, RemoteRejectedError)):
+                    raise
+                # Lost answer, or "already published": look before trying again.
+                answer = self.client.get_annotation_set(self.remote_dataset_id,
                                                         self.remote_set_id)
-        except RemoteError as error:
-            if not (error.maybe_processed or isinstance(error, RemoteRejectedError)):
-                raise
-            answer = self.client.get_annotation_set(self.remote_dataset_id, self.remote_set_id)
-            if answer.get("status") != PUBLISHED:
-                raise
+                if answer.get("status") == PUBLISHED:
+                    break
+                if attempt == 1 or not error.maybe_processed:
+                    raise
         self._record_set(answer)
         self.result.published = True
 
