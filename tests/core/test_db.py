@@ -3,6 +3,7 @@ triggers, and clear refusals for databases that cannot be used."""
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from app.core.context import AppContext
-from app.core.db import VERSIONS_DIR, Database, declared_head, describe_db_error, url_for_display
+from app.core.db import (
+    BUSY_TIMEOUT_ENV,
+    VERSIONS_DIR,
+    Database,
+    declared_head,
+    describe_db_error,
+    url_for_display,
+)
 from app.core.entities import AnnotationDraft
 from app.core.errors import StorageError
 from app.core.paths import resolve_paths, sqlite_url
@@ -223,12 +231,8 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     ("postgresql+psycopg://me:secret@host/labels", "needs the Python package"),
 ])
 def test_unusable_database_urls_are_refused(tmp_path: Path, url: str, expected: str) -> None:
-    try:
-        import psycopg  # noqa: F401
-        if "psycopg" in url:
-            pytest.skip("psycopg is installed here")
-    except ImportError:
-        pass
+    if "psycopg" in url and importlib.util.find_spec("psycopg") is not None:
+        pytest.skip("psycopg is installed here, so that URL would be usable")
     with pytest.raises(StorageError) as info:
         AppContext.open(resolve_paths(home=tmp_path / "home", db=url))
     assert expected in str(info.value) and "secret" not in str(info.value)
@@ -264,11 +268,16 @@ def test_database_failures_are_one_line_naming_the_file(text: str, expected: str
 # -- pragmas -------------------------------------------------------------------------------------
 
 
-def test_connections_use_wal_foreign_keys_full_sync_and_a_busy_timeout(ctx: AppContext,
+def test_connections_use_wal_foreign_keys_full_sync_and_a_busy_timeout(home: Path,
                                                                        monkeypatch) -> None:
-    with ctx.db.read() as session:
-        pragma = {name: session.connection().exec_driver_sql(f"PRAGMA {name}").scalar()
-                  for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
+    monkeypatch.delenv(BUSY_TIMEOUT_ENV, raising=False)
+    ctx = AppContext.open(resolve_paths(home=home))
+    try:
+        with ctx.db.read() as session:
+            pragma = {name: session.connection().exec_driver_sql(f"PRAGMA {name}").scalar()
+                      for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
+    finally:
+        ctx.close()
     assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2,
                       "busy_timeout": 5000}
 
