@@ -5,8 +5,8 @@ Threads and who does what:
 * **Caller** (the GUI thread): ``play``/``pause``/``stop``/``seek``/... take a short
   internal lock, start or stop the PortAudio stream and post a new *feed request*;
   ``position_ms`` takes no lock at all (cheap enough for a 60 Hz playhead timer).
-* **Feeder** (one daemon-free thread per engine, started on the first play, ended by
-  ``close()``): owns the only ``SoundFile`` (soundfile is not thread-safe), streams
+* **Feeder** (one thread per engine, started on the first play, joined by ``close()``;
+  a daemon, so a forgotten ``close()`` cannot hang the exit): owns the only ``SoundFile`` (soundfile is not thread-safe), streams
   the file block by block (never the whole file), mixes channels, time-stretches
   (WSOLA) and resamples (soxr), and writes into the ring buffer, keeping it about
   half full. It also turns "the stream finished" into an end-of-range or a
@@ -114,14 +114,27 @@ class _Feed:
         self.resampler = StreamResampler(rate, out_rate, working)
         self.step = (rate / out_rate) * self.stretch.effective_speed
         self.block = max(64, int(rate * BLOCK_SECONDS))
+        self.working = working
+        self.out_rate = out_rate
         self.position = request.start_frame
         self.fed = 0                          # file frames fed, all loop passes
         self.done = request.start_frame >= request.end_frame
+        self.truncated = False
         # (output frame relative to the feed's first frame, file frame heard there)
         self.markers: list[tuple[float, int]] = [(0.0, request.start_frame)]
         self.origin = 0              # ring index of the feed's first frame, once written
         self.published_markers = 0
         sound.seek(self.position)
+
+    def restart_pass(self) -> None:
+        """Loop again after the feed ended (its filters were flushed: start them anew)."""
+        rate = self.sound.samplerate
+        self.stretch = TimeStretcher(self.working, rate, self.request.speed)
+        self.resampler = StreamResampler(rate, self.out_rate, self.working)
+        self.position = self.request.loop_start
+        self.sound.seek(self.position)
+        self.markers.append((self.fed / self.step, self.position))
+        self.done = False
 
     def next_block(self) -> np.ndarray:
         """Frames for the device (possibly empty while filters fill up)."""
@@ -140,6 +153,7 @@ class _Feed:
             else:
                 last = True
                 self.done = True
+                self.truncated = len(data) < count
         if self.pre_mix is not None:
             data = self.pre_mix.apply(data)
         data = self.stretch.process(data, last=last)
@@ -549,11 +563,11 @@ class PlaybackEngine:
             return False
         if self._closing:
             return False
-        self._play_called_at = time.perf_counter()
-        self._first_callback_at = None
         if self._state is PlaybackState.PLAYING:
             self._restart_feed(start_ms, prime=False)
             return True
+        self._play_called_at = time.perf_counter()
+        self._first_callback_at = None
         try:
             self._ensure_stream()
         except Exception as exc:
@@ -747,8 +761,8 @@ class PlaybackEngine:
                 if request.generation != generation:
                     generation = request.generation
                     feed, pending = None, None
-                    if request.path is None or request.start_frame >= request.end_frame \
-                            and request.loop_start is None:
+                    if request.path is None or (request.start_frame >= request.end_frame
+                                                and request.loop_start is None):
                         if sound is not None and request.path != sound_path:
                             sound.close()
                             sound, sound_path = None, None
@@ -785,6 +799,9 @@ class PlaybackEngine:
                     continue
                 if feed is not None and self._ring is not None:
                     ring = self._ring
+                    if request.loop_start is not None and not self._loop and not feed.done:
+                        if self._end_at_heard_pass(feed, ring):
+                            pending = None
                     if pending is None and not feed.done and ring.fill() < ring.high_water:
                         try:
                             pending = feed.next_block()
@@ -796,15 +813,13 @@ class PlaybackEngine:
                     if pending is not None:
                         taken = ring.write(pending)
                         pending = pending[taken:] if taken < len(pending) else None
-                    if feed.done and pending is None and ring.published[2] is None:
-                        if self._loop and request.loop_start is not None \
-                                and self._end_reached_run != self._run_id:
-                            # loop switched on after the feed ended: keep going
-                            feed.done = False
-                            feed.position = request.loop_start
-                            feed.sound.seek(request.loop_start)
-                            feed.markers.append((feed.fed / feed.step, request.loop_start))
-                        else:
+                    if feed.done and pending is None:
+                        if (self._loop and request.loop_start is not None and not feed.truncated
+                                and self._end_reached_run != self._run_id):
+                            # loop switched on after the last pass was queued: one more pass
+                            feed.restart_pass()
+                            ring.clear_end()
+                        elif ring.published[2] is None:
                             ring.mark_end()
                     if pending is None and not feed.done and ring.fill() < ring.high_water:
                         continue  # keep filling without sleeping
@@ -844,6 +859,20 @@ class PlaybackEngine:
             self._timeline.add(Marker(feed.origin + relative, file_frame, feed.step,
                                       feed.request.end_frame))
         feed.published_markers = len(feed.markers)
+
+    def _end_at_heard_pass(self, feed: _Feed, ring: FrameRing) -> bool:
+        """Loop switched off: end at the end of the pass being heard, even if later
+        passes are already queued. False when that pass is still being produced."""
+        heard = ring.read_index
+        for relative, _ in feed.markers[1:]:
+            boundary = int(round(feed.origin + relative))
+            if boundary > heard:
+                if boundary > ring.write_index:
+                    return False
+                ring.mark_end(boundary)
+                feed.done = True
+                return True
+        return False
 
     def _start_empty(self, request: _Request) -> None:
         ring = self._ring

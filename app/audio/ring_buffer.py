@@ -73,10 +73,11 @@ class FrameRing:
         self.published = (write + max(count, 0), write, None)
         return write, max(count, 0)
 
-    def mark_end(self) -> None:
-        """Nothing follows the frames written so far (end of file or range)."""
+    def mark_end(self, at: int | None = None) -> None:
+        """Playback ends at index ``at`` (default: after the frames written so far);
+        frames queued beyond it are never played."""
         write, discard, _ = self.published
-        self.published = (write, discard, write)
+        self.published = (write, discard, write if at is None else min(at, write))
 
     def clear_end(self) -> None:
         write, discard, _ = self.published
@@ -101,7 +102,7 @@ class FrameRing:
         if read < discard:
             read = discard
         wanted = len(out)
-        count = write - read
+        count = (write if end is None else end) - read
         if count > wanted:
             count = wanted
         if count > 0:

@@ -1,11 +1,13 @@
 """Playback speed without a pitch change: streaming WSOLA from audiotsm.
 
 Why WSOLA (audiotsm) and not Rubber Band (pylibrb) or a phase vocoder: measured on
-this project's hardware with a 150 Hz harmonic complex (speech-like voicing) and a
-spoken sentence, WSOLA kept the harmonics clean (harmonic-to-noise 67-114 dB at
-0.25x-2x, against 30-35 dB for Rubber Band's finer engine and 14-44 dB for audiotsm's
-phase vocoder), cost 2-19 ms of CPU per second of input (Rubber Band 6-33 ms), is
-pure numpy (no native library to ship) and MIT-licensed (Rubber Band is GPL). WSOLA
+this project's hardware (22.05 kHz mono, a 150 Hz harmonic complex standing in for
+voicing, plus an espeak-ng sentence), WSOLA kept the harmonics clean (harmonic-to-noise
+67-114 dB at 0.25x-2x, against 30-35 dB for Rubber Band's finer engine, -3-17 dB for
+its faster engine and 14-44 dB for audiotsm's phase vocoder) and cost 2-19 ms of CPU
+per second of input (Rubber Band finer 6-33 ms); at 48 kHz stereo it costs about
+25 ms per second of output (``make bench``). It is pure numpy (no native library to
+ship) and MIT-licensed (Rubber Band is GPL). WSOLA
 is the classic choice for speech: it copies whole waveform periods, so voices keep
 their timbre with no "phasey" smear. Its weakness, doubled transients on music, does
 not matter for reviewing speech.

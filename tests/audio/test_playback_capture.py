@@ -187,6 +187,27 @@ def test_loop_repeats_the_range(tmp_path):
     assert report.stats["underflows"] == 0
 
 
+def test_loop_can_be_switched_on_and_off_while_the_range_plays(tmp_path):
+    wav = noise_file(tmp_path / "loop2.wav", 2.0, 16000)
+    report = harness.run(tmp_path / "alsa", [
+        ["call", "load", str(wav)],
+        ["call", "play_range", 500, 1300],    # loop off; 800 ms per pass
+        ["sleep", 0.2],
+        ["call", "set_loop", True],           # on during the first pass: it repeats
+        ["sleep", 0.9],                       # the second pass plays from 0.8 to 1.6 s
+        ["call", "set_loop", False],          # off during the second: ends after it,
+        ["wait_state", "stopped", 5],         # although the third is already queued
+    ], engine={"preroll_ms": 0, "postroll_ms": 0})
+    assert states(report) == ["playing", "stopped"]
+    assert report.events[-1][2] == pytest.approx(1300.0)
+    captured = only_capture(report)
+    one_pass = file_frames(wav, 500, 1300)
+    lag = align(captured, one_pass)
+    heard = captured[lag:lag + np.flatnonzero(captured[lag:, 0])[-1] + 1, 0]
+    assert len(heard) == 2 * len(one_pass)
+    np.testing.assert_array_equal(heard, np.tile(one_pass[:, 0], 2))
+
+
 @pytest.mark.parametrize("speed", [0.5, 2.0])
 def test_speed_keeps_the_pitch(tmp_path, speed):
     path = tmp_path / "a440.wav"

@@ -84,6 +84,8 @@ def test_no_underflows_while_importing_150_files(tmp_path, bench):
     bench(f"output underflows in {SOAK_SECONDS:.0f} s of playback (44.1 kHz stereo) while a "
           f"thread imports 150 files over and over ({load['files']} copy + sha256 + "
           f"soundfile.info)", underflows, "count", "== 0", underflows == 0)
+    bench("  of which: ring buffer ran dry (feeder late) / device flagged (callback late)",
+          stats["underflows"], f"/ {stats['device_underflows']}", "", None)
     meta, captured = harness.captures(tmp_path / "alsa")[-1]
     bench("pacer sink consumption rate during that run (1.0 = real time)",
           len(captured) / meta["rate"] / SOAK_SECONDS, "x", "~1.0", None)
