@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import soundfile as sf
 
 from app.core.audio_library import AudioLibrary, AudioProbeError, probe_audio
 from app.core.context import AppContext
+from app.core.entities import AnnotationDraft
 from app.core.errors import NotFoundError, StorageError
 from tests.audio_samples import write_random_bytes, write_tone, write_truncated_wav
 from tests.core.dbstate import db_state, library_files
@@ -49,7 +51,6 @@ def test_the_original_can_be_deleted_after_import(ctx: AppContext, dataset, tmp_
     data, rate = sf.read(str(ctx.audio.path_of(audio)), dtype="int16")
     assert rate == 16000 and np.array_equal(data, samples)
     draft = ctx.sets.create(dataset.id)
-    from app.core.entities import AnnotationDraft
     ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "glitch", 100, 200))
 
 
@@ -191,7 +192,6 @@ def test_a_missing_path_is_reported(ctx: AppContext, dataset, tmp_path: Path) ->
 
 def test_an_unreadable_file_is_refused_with_the_os_reason(ctx: AppContext, dataset,
                                                            tmp_path: Path) -> None:
-    import os
     if os.geteuid() == 0:
         pytest.skip("root reads every file")
     source = write_tone(tmp_path / "locked.wav")
