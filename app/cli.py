@@ -611,9 +611,9 @@ def _add_platform_commands(commands: Any) -> None:
 
 
 def _platform_url(ctx: AppContext, given: str | None) -> str:
-    from app.sync.settings import RemoteSettings, normalize_base_url
+    from app.sync.connect import platform_url
 
-    return normalize_base_url(given) if given else RemoteSettings.load(ctx.paths.config_dir).base_url
+    return platform_url(ctx, given)
 
 
 def _read_api_key(base_url: str) -> str:
@@ -649,48 +649,27 @@ def _remote_login(ctx: AppContext, args: argparse.Namespace) -> int:
 
 @command("remote", "status")
 def _remote_status(ctx: AppContext, args: argparse.Namespace) -> int:
-    from app.sync.client import RelayClient
-    from app.sync.credentials import API_KEY_ENV, keyring_status, load_api_key, stored_in_keyring
-    from app.sync.errors import AuthenticationError, NetworkError, RemoteError
-    from app.sync.retry import RetryPolicy
+    from app.sync.connect import check_connection
+    from app.sync.credentials import API_KEY_ENV
     from app.sync.settings import RemoteSettings
 
-    base_url = _platform_url(ctx, args.base_url)
-    keyring_state = keyring_status()
-    key = load_api_key(base_url)
-    info: dict[str, Any] = {
-        "base_url": base_url,
-        "settings_file": str(RemoteSettings.file(ctx.paths.config_dir)),
-        "keyring": {"available": keyring_state.available, "backend": keyring_state.backend,
-                    "reason": keyring_state.reason},
-        "key_stored": stored_in_keyring(base_url),
-        "key_source": key.source if key else None,
-        "reachable": False, "key_accepted": None, "message": ""}
-    with RelayClient(base_url, key, policy=RetryPolicy(attempts=2)) as client:
-        try:
-            client.check_access()
-            info.update(reachable=True, key_accepted=key is not None, message="ok")
-        except AuthenticationError as error:
-            info.update(reachable=True, key_accepted=False if key else None,
-                        message=str(error) if key else "reachable; no API key to check")
-        except NetworkError as error:
-            info["message"] = str(error)
-        except RemoteError as error:
-            info.update(reachable=True, message=str(error))
+    check = check_connection(_platform_url(ctx, args.base_url))
     if args.json:
-        _print_json(info)
-    else:
-        source = {"environment": f"from {API_KEY_ENV}", "keyring": "stored in the keyring"}
-        print(f"platform:   {base_url}")
-        print(f"API key:    {source.get(info['key_source'], 'none')}"
-              f"{' (a key is also stored in the keyring)' if info['key_stored'] and info['key_source'] == 'environment' else ''}")
-        print(f"keyring:    {keyring_state.backend if keyring_state.available else 'not available: ' + str(keyring_state.reason)}")
-        state = ("reachable, key accepted" if info["key_accepted"] else
-                 "reachable" if info["reachable"] else "not reachable")
-        print(f"connection: {state}")
-        if info["message"] not in ("", "ok"):
-            print(f"            {info['message']}")
-    return EXIT_OK if info["reachable"] and info["key_accepted"] else EXIT_FAILED
+        _print_json({**check.to_json(),
+                     "settings_file": str(RemoteSettings.file(ctx.paths.config_dir))})
+        return EXIT_OK if check.ok else EXIT_FAILED
+    source = {"environment": f"from {API_KEY_ENV}", "keyring": "stored in the keyring"}
+    also = (" (a key is also stored in the keyring)"
+            if check.key_stored and check.key_source == "environment" else "")
+    print(f"platform:   {check.base_url}")
+    print(f"API key:    {source.get(check.key_source or '', 'none')}{also}")
+    print(f"keyring:    {check.keyring_backend if check.keyring_available else 'not available: ' + str(check.keyring_problem)}")
+    state = ("reachable, key accepted" if check.ok else
+             "reachable" if check.reachable else "not reachable")
+    print(f"connection: {state}")
+    if check.message not in ("", "ok"):
+        print(f"            {check.message}")
+    return EXIT_OK if check.ok else EXIT_FAILED
 
 
 @command("remote", "logout")
@@ -759,8 +738,7 @@ def _push(ctx: AppContext, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from app.sync.client import RelayClient
-    from app.sync.credentials import require_api_key
+    from app.sync.connect import connect
     from app.sync.push import Pusher, PushOptions, parse_set_selection
 
     dataset = ctx.datasets.resolve(args.dataset)
@@ -768,9 +746,8 @@ def _push(ctx: AppContext, args: argparse.Namespace) -> int:
         raise UsageError("push: --parallel must be at least 1")
     options = PushOptions(sets=parse_set_selection(args.sets), convert_flac=args.convert_flac,
                           parallel_uploads=args.parallel)
-    base_url = _platform_url(ctx, args.base_url)
-    key = require_api_key(base_url)
     cancel = threading.Event()
+    client = connect(ctx, args.base_url, cancel=cancel)
 
     def on_interrupt(signum: int, frame: Any) -> None:
         if cancel.is_set():
@@ -780,7 +757,7 @@ def _push(ctx: AppContext, args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        with RelayClient(base_url, key, cancel=cancel) as client:
+        with client:
             report = Pusher(ctx, client, options).run(
                 dataset.id, progress=None if args.json else _progress_printer(), cancel=cancel)
     finally:
