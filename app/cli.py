@@ -518,6 +518,10 @@ def _annotation_delete(ctx: AppContext, args: argparse.Namespace) -> int:
 MAX_LISTED_PROBLEMS = 100
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 @command("export")
 def _export(ctx: AppContext, args: argparse.Namespace) -> int:
     from app.formats.exporter import export_annotations
@@ -527,10 +531,10 @@ def _export(ctx: AppContext, args: argparse.Namespace) -> int:
     audio_ids = [ctx.audio.resolve(dataset.id, args.audio_ref).id] if args.audio_ref else None
     result = export_annotations(ctx, dataset.id, target.id, args.file_format, args.out,
                                 audio_ids=audio_ids)
-    where = (f"{len(result.paths)} files in {args.out}" if args.file_format in PER_AUDIO_FILE_FORMATS
-             else str(args.out))
-    print(f"Exported {result.annotation_count} annotations of '{dataset.name}' v{target.version} "
-          f"({result.audio_count} audio files) to {where}.")
+    where = (f"{_count(len(result.paths), 'file')} in {args.out}"
+             if args.file_format in PER_AUDIO_FILE_FORMATS else str(args.out))
+    print(f"Exported {_count(result.annotation_count, 'annotation')} of '{dataset.name}' "
+          f"v{target.version} ({_count(result.audio_count, 'audio file')}) to {where}.")
     return EXIT_OK
 
 
@@ -561,7 +565,8 @@ def _import(ctx: AppContext, args: argparse.Namespace) -> int:
         _print_json(result.to_json())
         return EXIT_OK
     by_type = ", ".join(f"{name}: {count}" for name, count in preview.counts_by_type.items())
-    print(f"Imported {len(result.created)} annotations into '{dataset.name}' v{target.version}"
+    print(f"Imported {_count(len(result.created), 'annotation')} into '{dataset.name}' "
+          f"v{target.version}"
           f"{f' ({by_type})' if by_type else ''}.")
     if result.added_types:
         print(f"Added artifact types: {', '.join(result.added_types)}.")

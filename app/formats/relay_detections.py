@@ -10,6 +10,7 @@ file's own name is used ("clip01.json" for clip01.wav).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,5 +60,5 @@ def _detections(parsed: ParsedFile, detections: list, location: Location, prefix
         where = Location(location.file, None, f"{prefix}[{index}]")
         record = parse_item(detection, where, require_name=False, default_names=names)
         if record.audio_id is None and audio_id is not None:
-            record = type(record)(**{**record.__dict__, "audio_id": audio_id})
+            record = replace(record, audio_id=audio_id)
         parsed.records.append(record)

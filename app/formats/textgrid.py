@@ -67,7 +67,7 @@ class _Tokens:
         self.position = 0
 
     def _scan(self, text: str):
-        newlines = [index for index, char in enumerate(text) if char == "\n"]
+        newlines = [match.start() for match in re.finditer("\n", text)]
         for match in _TOKEN.finditer(text):
             kind = match.lastgroup
             line = bisect.bisect_right(newlines, match.start()) + 1

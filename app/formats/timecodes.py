@@ -122,11 +122,6 @@ def ms_to_seconds_text(ms: int, decimals: int = 3) -> str:
     return f"{whole}.{rest:03d}{'0' * (decimals - 3)}"
 
 
-def ms_to_seconds(ms: int) -> float:
-    """The float nearest to ms/1000; its shortest repr is the exact decimal ("1.001")."""
-    return int(ms) / 1000
-
-
 def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 

@@ -32,7 +32,7 @@ def test_export_one_audio_file_into_a_folder(cli, ctx, dataset, clips, labeled, 
     done = cli("export", "TTS Glitches", "1", "--format", "textgrid", "--out",
                str(tmp_path / "one"), "--audio", "clip02.flac")
     assert done.returncode == 0, done.stderr
-    assert "(1 audio files) to 1 files in" in done.stdout
+    assert "(1 audio file) to 1 file in" in done.stdout
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["clip02.TextGrid"]
 
 
@@ -49,7 +49,7 @@ def test_import_reports_skipped_lines_and_imports_the_rest(cli, ctx, dataset, cl
         f"warning: no audio file named 'elsewhere.wav' in the dataset; 1 annotation skipped "
         f"({path}:5)"]
     assert done.stdout.splitlines() == [
-        "Imported 1 annotations into 'TTS Glitches' v1 (glitch: 1).",
+        "Imported 1 annotation into 'TTS Glitches' v1 (glitch: 1).",
         "Skipped: 2 with problems, 1 for unmatched audio names."]
 
 
