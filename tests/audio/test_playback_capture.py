@@ -250,8 +250,8 @@ def test_position_follows_the_stream_clock_at_speed_and_after_seeks(tmp_path):
     normal, fast = samples[:split], samples[split:]
     slope_normal = np.polyfit(normal[:, 0], normal[:, 1], 1)[0]
     slope_fast = np.polyfit(fast[:, 0], fast[:, 1], 1)[0]
-    assert slope_normal == pytest.approx(1000.0, rel=0.05)   # ms of file per second
-    assert slope_fast == pytest.approx(2000.0, rel=0.05)
+    assert slope_normal == pytest.approx(1000.0, rel=0.1)    # ms of file per second
+    assert slope_fast == pytest.approx(2000.0, rel=0.1)
     assert 1200 < normal[0, 1] < 1500
     assert 6300 < fast[0, 1] < 7300                           # after the seek to 6 s
     # smooth: extrapolated between callbacks, never backwards
