@@ -210,6 +210,14 @@ class SyncStateService:
                 SyncAnnotationRow.set_id == set_id, SyncAnnotationRow.remote == remote)).all()
             return {r[0]: AnnotationLink(*r) for r in rows}
 
+    def unsynced_counts(self, set_ids: list[str], remote: str) -> dict[str, int]:
+        """Per set: annotations added, changed or deleted locally since they were last
+        sent (sets with none are left out). One query, whatever the number of annotations."""
+        if not set_ids:
+            return {}
+        with self.db.read() as session:
+            return _annotation_changes(session, set_ids, remote)
+
     def remotes(self, dataset_id: str) -> list[str]:
         """The platforms this dataset was pushed to (or tried to be)."""
         with self.db.read() as session:
@@ -291,10 +299,15 @@ class SyncStateService:
             row.pushed_at = utcnow()
             row.last_error = None
 
-    def record_audio_remote_status(self, audio_file_id: str, remote: str, status: str) -> None:
+    def record_audio_remote_statuses(self, remote: str, statuses: dict[str, str]) -> None:
+        """The platform's processing status of audio already confirmed (one transaction)."""
+        if not statuses:
+            return
         with self.db.write() as session:
-            row = self._existing_audio_row(session, audio_file_id, remote)
-            row.remote_status = status
+            for audio_file_id, status in statuses.items():
+                row = session.get(SyncAudioRow, (audio_file_id, remote))
+                if row is not None:
+                    row.remote_status = status
 
     def record_audio_error(self, audio_file_id: str, dataset_id: str, remote: str,
                            message: str | None) -> None:

@@ -318,6 +318,7 @@ class Pusher:
                                          self.client.list_audio(remote_id)}
         known_remote_ids = {link.remote_audio_id for link in links.values() if link.remote_audio_id}
         work: list[tuple[_Source, AudioLink | None]] = []
+        new_statuses: dict[str, str] = {}
         for audio in files:
             source = self._source(audio)
             link = links.get(audio.id)
@@ -337,7 +338,7 @@ class Pusher:
             if link is not None and link.stage == CONFIRMED:
                 status = remote.get("processing_status") if remote else None
                 if status and status != link.remote_status:
-                    self.state.record_audio_remote_status(audio.id, self.remote, status)
+                    new_statuses[audio.id] = status
                 if status == "failed":
                     report.warnings.append(f"The platform could not process "
                                            f"'{audio.original_filename}' (processing_status "
@@ -348,6 +349,7 @@ class Pusher:
                 self._delete_orphans(remote_id, source.filename, remote_items.values(),
                                      known_remote_ids)
             work.append((source, link))
+        self.state.record_audio_remote_statuses(self.remote, new_statuses)
         if not work:
             return self._confirmed_ids(dataset.id)
         work = self._convert(work, report)
@@ -540,9 +542,19 @@ class Pusher:
     def _sync_sets(self, dataset: Dataset, remote_id: str, sets: list[AnnotationSet],
                    audio_ids: dict[str, str], report: PushReport) -> None:
         set_links = self.state.set_links(dataset.id, self.remote)
+        unsynced = self.state.unsynced_counts([s.id for s in sets], self.remote)
         plans = []
         total = 0
         for local_set in sets:
+            link = set_links.get(local_set.id)
+            if (link is not None and link.remote_set_id and not unsynced.get(local_set.id)
+                    and (local_set.status != PUBLISHED or link.remote_status == PUBLISHED)
+                    and not link.last_error):
+                # In line since the last push: nothing to load, nothing to send.
+                report.sets.append(SetResult(local_set.id, local_set.version, local_set.status,
+                                             link.remote_set_id, link.remote_version,
+                                             link.remote_status))
+                continue
             annotations = self.ctx.annotations.list(local_set.id)
             links = self.state.annotation_links(local_set.id, self.remote)
             estimate = _estimate(annotations, links)
@@ -569,6 +581,7 @@ class Pusher:
                                                 f"{job.failed} annotations were not accepted")
                 else:
                     self.state.record_set_error(local_set.id, dataset.id, self.remote, None)
+        report.sets.sort(key=lambda result: result.local_version)
 
 
 def _same_dataset(remote: dict[str, Any], dataset: Dataset) -> bool:
