@@ -320,7 +320,8 @@ def test_draft_edits_after_a_push_are_brought_in_line(
         AnnotationDraft(clip.id, "glitch", 11, 29, 0.3, note="new"),
         AnnotationDraft(clip.id, "hallucination", 40, 90)])
     ctx.annotations.update_many({
-        current[0].id: AnnotationChange(artifact_type="long_pause"),
+        current[0].id: AnnotationChange(artifact_type="long_pause" if current[0].artifact_type
+                                        != "long_pause" else "glitch"),
         current[1].id: AnnotationChange(start_ms=current[1].start_ms + 1,
                                         end_ms=current[1].end_ms + 2),
         current[2].id: AnnotationChange(confidence=0.25, note="re-checked")})
