@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtCore import QLineF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPen, QStaticText
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -62,6 +62,7 @@ class AnnotationLayer(QGraphicsItem):
         self.preview: Preview | None = None
         self.time_selection: tuple[float, float] | None = None
         self.dense_last_paint = False
+        self._row: QImage | None = None
 
     # --- state --------------------------------------------------------------------------
 
@@ -124,16 +125,13 @@ class AnnotationLayer(QGraphicsItem):
         skip = hidden | set(selected)
         visible = index.visible(window.start, window.end)
         self.dense_last_paint = len(visible) > DENSE_ABOVE
+        if skip and len(visible):
+            skipped = [index.position[i] for i in skip if i in index]
+            visible = visible[~np.isin(visible, skipped)]
         if self.dense_last_paint:
             self._paint_strip(painter, visible, width, height)
         else:
-            for i in index.paint_order(visible):
-                annotation_id = index.ids[i]
-                if annotation_id in skip:
-                    continue
-                self._paint_region(painter, index.starts[i], index.ends[i],
-                                   index.type_names[index.types[i]], int(index.rows[i]),
-                                   width, height, selected=False)
+            self._paint_regions(painter, index.paint_order(visible), width, height)
         for annotation_id in selected:
             i = index.position[annotation_id]
             self._paint_region(painter, index.starts[i], index.ends[i],
@@ -149,6 +147,57 @@ class AnnotationLayer(QGraphicsItem):
                                creating=self.preview.annotation_id is None)
         if self.time_selection is not None:
             self._paint_time_selection(painter, width, height)
+
+    def _paint_regions(self, painter: QPainter, order: np.ndarray, width: int,
+                       height: int) -> None:
+        """Unselected regions, composed into one pixel row and stretched over the lanes.
+
+        Bodies and edges are the same in every row, so they are painted once into a
+        ``width x 1`` image (cheap fills) and blended over the waveform in one call;
+        a translucent full-height fill per region costs ~50x more in the raster engine.
+        """
+        if len(order) == 0:
+            return
+        index, window = self._index, self._window
+        scale = width / window.span
+        x0 = (index.starts[order] - window.start) * scale
+        x1 = (index.ends[order] - window.start) * scale
+        left = np.floor(np.clip(x0, -2, width + 2)).astype(int)
+        right = np.maximum(np.floor(np.clip(x1, -2, width + 2)).astype(int), left + 1)
+        types = index.types[order]
+        styles = [self.style(name) for name in index.type_names]
+        if self._row is None or self._row.width() != width:
+            self._row = QImage(width, 1, QImage.Format.Format_ARGB32_Premultiplied)
+        self._row.fill(0)
+        row = QPainter(self._row)
+        for a, b, t in zip(left.tolist(), right.tolist(), types.tolist()):
+            row.fillRect(QRect(a, 0, b - a, 1), styles[t].fill)
+        for a, b, t in zip(left.tolist(), right.tolist(), types.tolist()):
+            edge = styles[t].edge
+            row.fillRect(QRect(a, 0, 1, 1), edge)
+            row.fillRect(QRect(b, 0, 1, 1), edge)
+        row.end()
+        painter.drawImage(QRectF(0, 0, width, height), self._row)
+        wide = np.flatnonzero(np.minimum(x1, width) - np.maximum(x0, 0) >= MIN_LABEL_PX)
+        for k in wide.tolist():
+            self._paint_label(painter, max(x0[k], 0.0), min(x1[k], float(width)),
+                              int(index.rows[order[k]]), styles[types[k]])
+
+    def _paint_label(self, painter: QPainter, x0: float, x1: float, row: int,
+                     style: TypeStyle) -> None:
+        chip = self.chip_rect(x0, x1, row)
+        if chip is None:
+            return
+        chip.setWidth(min(chip.width(), style.label_width + 8))
+        painter.fillRect(chip, style.chip)
+        painter.setPen(style.text)
+        if style.label_width + 8 > chip.width():
+            painter.save()
+            painter.setClipRect(chip)
+            painter.drawStaticText(chip.left() + 4, chip.top() + 1, style.label)
+            painter.restore()
+        else:
+            painter.drawStaticText(chip.left() + 4, chip.top() + 1, style.label)
 
     def _paint_region(self, painter: QPainter, start: float, end: float, type_name: str,
                       row: int, width: int, height: int, *, selected: bool,
@@ -172,18 +221,7 @@ class AnnotationLayer(QGraphicsItem):
                 px = math.floor(x) + 0.5
                 painter.drawLine(QLineF(px, 0, px, height))
 
-        chip = self.chip_rect(max(x0, 0.0), min(x1, float(width)), row)
-        if chip is not None:
-            chip.setWidth(min(chip.width(), style.label_width + 8))
-            painter.fillRect(chip, style.chip)
-            painter.setPen(style.text)
-            if style.label_width + 8 > chip.width():
-                painter.save()
-                painter.setClipRect(chip)
-                painter.drawStaticText(chip.left() + 4, chip.top() + 1, style.label)
-                painter.restore()
-            else:
-                painter.drawStaticText(chip.left() + 4, chip.top() + 1, style.label)
+        self._paint_label(painter, max(x0, 0.0), min(x1, float(width)), row, style)
 
         if selected:
             self._paint_handles(painter, x0, x1, height, width)

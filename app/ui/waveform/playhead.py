@@ -14,6 +14,7 @@ class PlayheadItem(QGraphicsItem):
         super().__init__(parent)
         self._height = 0.0
         self._head = QPolygonF([QPointF(-5, 0), QPointF(5, 0), QPointF(0, 6)])
+        self.paint_count = 0
         self.setZValue(50)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
 
@@ -32,3 +33,4 @@ class PlayheadItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(theme.PLAYHEAD))
         painter.drawPolygon(self._head.translated(0.5, 0))
+        self.paint_count += 1
