@@ -110,6 +110,18 @@ class _Cancelled(Exception):
     """Raised inside an upload body to abort the request."""
 
 
+class _ApiKeyAuth(httpx.Auth):
+    """Adds the key to each request as it goes out, so it is not kept in the client's
+    default headers (which anything dumping the client object would show)."""
+
+    def __init__(self, key: ApiKey) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers["X-API-Key"] = self._key.reveal()
+        yield request
+
+
 class RelayClient:
     """One platform, one key. Thread-safe: uploads run from several threads at once."""
 
@@ -120,7 +132,7 @@ class RelayClient:
         self.policy = policy or RetryPolicy()
         self.cancel = CancelToken(cancel)
         self.stats = ClientStats()
-        self._secret = api_key.reveal() if api_key is not None else None
+        self._key = api_key
         loopback = is_loopback_host(urlsplit(self.base_url).hostname or "")
         common = dict(timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
                       follow_redirects=False, trust_env=not loopback,
@@ -129,9 +141,9 @@ class RelayClient:
                       event_hooks={"request": [self.stats.add]})
         headers = {"User-Agent": f"artifact-annotator/{__version__}",
                    "Accept": "application/json"}
-        if self._secret is not None:
-            headers["X-API-Key"] = self._secret
-        self._api = httpx.Client(base_url=self.base_url, headers=headers, **common)
+        self._api = httpx.Client(base_url=self.base_url, headers=headers,
+                                 auth=_ApiKeyAuth(api_key) if api_key is not None else None,
+                                 **common)
         self._storage = httpx.Client(headers={"User-Agent": headers["User-Agent"]}, **common)
 
     def close(self) -> None:
@@ -419,8 +431,9 @@ class RelayClient:
                                    status=status)
 
     def _redact(self, text: str) -> str:
-        if self._secret and self._secret in text:
-            return text.replace(self._secret, "***")
+        secret = self._key.reveal() if self._key is not None else ""
+        if secret and secret in text:
+            return text.replace(secret, "***")
         return text
 
 

@@ -327,10 +327,14 @@ def test_an_upload_url_over_plain_http_to_another_host_is_refused(
         client.upload_file(elsewhere, clip, "a.wav", "audio/wav")
 
 
-def test_the_key_hides_itself() -> None:
+def test_the_key_hides_itself(client: RelayClient, server: StandinServer) -> None:
     key = ApiKey(API_KEY, "keyring")
     assert API_KEY not in repr(key) and API_KEY not in str(key) and API_KEY not in f"{key}"
     assert key.reveal() == API_KEY
+    # Not in the client's state either (it is added to each request as it goes out).
+    assert API_KEY not in repr(vars(client)) and API_KEY not in repr(client._api.headers)
+    client.list_datasets()
+    assert server.requests[-1].had_api_key
     with pytest.raises(TypeError):
         import pickle
 
