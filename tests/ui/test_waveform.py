@@ -313,3 +313,57 @@ def test_set_selected_does_not_echo_and_upsert_replaces(editor):
     assert editor.annotation_at(4400) == ["b"]
     editor.remove_annotations(["b"])
     assert editor.annotation_at(4400) == [] and editor.selected_ids() == []
+
+
+def test_ctrl_click_adds_and_removes_from_the_selection(qtbot, editor):
+    editor.set_annotations([ann("a", "glitch", 1000, 2000), ann("b", "glitch", 3000, 4000)])
+    selections = Recorder(editor.selection_changed)
+    click(qtbot, editor, point(editor, 1500))
+    click(qtbot, editor, point(editor, 3500), Qt.KeyboardModifier.ControlModifier)
+    assert editor.selected_ids() == ["a", "b"]
+    click(qtbot, editor, point(editor, 1500), Qt.KeyboardModifier.ControlModifier)
+    assert editor.selected_ids() == ["b"]
+    assert [c[0] for c in selections.calls] == [["a"], ["a", "b"], ["b"]]
+
+
+def test_a_click_on_a_type_label_picks_that_region(qtbot, editor):
+    # "outer" starts first and gets label row 0; "inner" overlaps it and gets row 1.
+    editor.set_annotations([ann("outer", "long_pause", 1000, 6000),
+                            ann("inner", "glitch", 1500, 5000)])
+    lanes = editor.lanes_rect()
+    row0_y = lanes.top() + 2 + 8            # the middle of the first label row
+    assert editor.annotation_at(1700) == ["inner", "outer"]
+    assert editor.annotation_at(1700, row0_y) == ["outer", "inner"]
+    click(qtbot, editor, QPoint(int(editor.x_for_ms(1700)), int(row0_y)))
+    assert editor.selected_ids() == ["outer"]
+
+
+def test_dragging_past_the_edge_scrolls_the_view(qtbot, editor):
+    editor.zoom_to(0, 2000)
+    viewport = editor.viewport()
+    start = point(editor, 1000)
+    anchor = ms_at(editor, start)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    qtbot.mouseMove(viewport, QPoint(start.x() + 100, start.y()))
+    outside = QPoint(viewport.width() + 40, start.y())
+    qtbot.mouseMove(viewport, outside)
+    qtbot.waitUntil(lambda: editor.view_range()[0] >= 300, timeout=5000)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       outside)
+    selection = editor.time_selection()
+    assert selection[0] == anchor
+    assert selection[1] >= editor.view_range()[1] - 5       # follows the scrolled view
+    assert selection[1] > 2000
+
+
+def test_a_press_on_an_edge_of_an_unselected_region_selects_and_resizes_it(qtbot, editor):
+    editor.set_annotations([ann("a", "glitch", 3000, 5000)])
+    editor.set_active_edge("end")
+    edits = Recorder(editor.edit_requested)
+    edges = Recorder(editor.active_edge_changed)
+    grab = point(editor, 3000)
+    drag(qtbot, editor, grab, QPoint(grab.x() + 30, grab.y()))
+    assert editor.selected_ids() == ["a"]
+    assert edits.calls == [("a", 3000 + ms_at(editor, QPoint(grab.x() + 30, 0))
+                            - ms_at(editor, grab), 5000)]
+    assert edges.calls == [("start",)] and editor.active_edge() == "start"

@@ -184,7 +184,7 @@ class AnnotationLayer(QGraphicsItem):
                               int(index.rows[order[k]]), styles[types[k]])
 
     def _paint_label(self, painter: QPainter, x0: float, x1: float, row: int,
-                     style: TypeStyle) -> None:
+                     style: TypeStyle, selected: bool = False) -> None:
         chip = self.chip_rect(x0, x1, row)
         if chip is None:
             return
@@ -192,12 +192,15 @@ class AnnotationLayer(QGraphicsItem):
         painter.fillRect(chip, style.chip)
         painter.setPen(style.text)
         if style.label_width + 8 > chip.width():
-            painter.save()
-            painter.setClipRect(chip)
-            painter.drawStaticText(chip.left() + 4, chip.top() + 1, style.label)
-            painter.restore()
+            text = self._metrics.elidedText(style.label.text(), Qt.TextElideMode.ElideRight,
+                                            chip.width() - 6)
+            painter.drawText(chip.adjusted(4, 0, -2, 0),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         else:
             painter.drawStaticText(chip.left() + 4, chip.top() + 1, style.label)
+        if selected:
+            painter.setPen(QPen(theme.SELECTED_EDGE, 1))
+            painter.drawRect(chip.adjusted(-0.5, -0.5, 0.5, 0.5))
 
     def _paint_region(self, painter: QPainter, start: float, end: float, type_name: str,
                       row: int, width: int, height: int, *, selected: bool,
@@ -221,7 +224,7 @@ class AnnotationLayer(QGraphicsItem):
                 px = math.floor(x) + 0.5
                 painter.drawLine(QLineF(px, 0, px, height))
 
-        self._paint_label(painter, max(x0, 0.0), min(x1, float(width)), row, style)
+        self._paint_label(painter, max(x0, 0.0), min(x1, float(width)), row, style, selected)
 
         if selected:
             self._paint_handles(painter, x0, x1, height, width)

@@ -208,13 +208,13 @@ class WaveformEditor(QWidget):
         self._reset_audio()
         self._index.replace([])
         self._layer.selected = []
-        self._layer.time_selection = None
         self._overview.annotations_changed()
         self._refresh_all()
 
     def _reset_audio(self) -> None:
         self._loader.cancel()
         self._cancel_gesture()
+        self._layer.time_selection = None        # it was a span of the previous file
         self._source.close()
         self._audio = None
         self._window.duration = self._window.start = self._window.end = 0.0
