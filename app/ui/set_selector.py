@@ -11,8 +11,7 @@ from app.core.entities import AnnotationSet
 def set_label(annotation_set: AnnotationSet) -> str:
     count = annotation_set.stats.total_annotations
     noun = "label" if count == 1 else "labels"
-    lock = " 🔒" if annotation_set.is_published else ""
-    return f"v{annotation_set.version} {annotation_set.status}{lock} · {count} {noun}"
+    return f"v{annotation_set.version} {annotation_set.status} · {count} {noun}"
 
 
 class SetSelector(QWidget):

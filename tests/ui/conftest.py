@@ -33,6 +33,9 @@ def make_window(ctx: AppContext, qtbot):
         if show:
             window.show()
             qtbot.waitExposed(window)
+            # Window shortcuts need the window to be the active one.
+            window.activateWindow()
+            qtbot.waitUntil(window.isActiveWindow)
         open_initial(window, args or argparse.Namespace(dataset=None, audio=None, set_version=None))
         window.waveform.setFocus()
         return window
