@@ -27,13 +27,18 @@ class WaveformSource:
     """What the lanes draw from: the pyramid (or its sketch) and a raw-sample reader."""
 
     def __init__(self) -> None:
-        self.pyramid: PeakPyramid | None = None
+        self.generation = 0
         self.reader: SampleWindowReader | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pyramid: PeakPyramid | None = None
+        self.reader = None
         self.channels = 0
         self.sample_rate = 0
         self.frames = 0
-        self.generation = 0
         self.error = ""
+        self.generation += 1          # whatever was drawn from the old data is stale
 
     @property
     def loaded(self) -> bool:
@@ -53,7 +58,7 @@ class WaveformSource:
     def close(self) -> None:
         if self.reader is not None:
             self.reader.close()
-        self.__init__()
+        self._reset()
 
     def frame_of(self, ms: float) -> float:
         return ms * self.sample_rate / 1000.0
@@ -86,7 +91,6 @@ class WaveLanes(QGraphicsItem):
         self.placeholder = "No audio loaded"
         self.paint_count = 0
         self.painted_state = "empty"      # what the last paint showed (benchmarks read it)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     def set_size(self, width: int, height: int) -> None:
         if (width, height) != self._size:
