@@ -226,12 +226,8 @@ class Pusher:
             audio_ids = self._sync_audio(dataset, remote_id, created, report)
             self._sync_sets(dataset, remote_id, sets, audio_ids, report)
         except PushCancelled:
-            report.cancelled = not isinstance(self._fatal, Exception)
-            if self._fatal is not None:
-                report.fail("dataset", dataset.name, str(self._fatal), dataset.id)
-        except AudioNotAcceptedError:
-            raise
-        except (RemoteError, CredentialsError) as error:
+            report.cancelled = True
+        except RemoteError as error:  # one that stops the whole push (401, network down ...)
             report.fail("dataset", dataset.name, str(error), dataset.id)
         finally:
             report.requests = self.client.stats.requests - requests_before
@@ -379,8 +375,9 @@ class Pusher:
     def _convert(self, work: list[tuple[_Source, AudioLink | None]],
                  report: PushReport) -> list[tuple[_Source, AudioLink | None]]:
         kept = []
-        to_convert = [item for item in work if item[0].convert]
-        for index, (source, link) in enumerate(work):
+        converting = sum(1 for source, _ in work if source.convert)
+        converted = 0
+        for source, link in work:
             audio = source.audio
             library_file = self.ctx.audio.path_of(audio)
             if not library_file.exists():
@@ -389,8 +386,8 @@ class Pusher:
                 continue
             if source.convert:
                 self._progress.update(phase=CONVERTING, current=audio.original_filename,
-                                      files_done=to_convert.index((source, link)),
-                                      files_total=len(to_convert))
+                                      files_done=converted, files_total=converting)
+                converted += 1
                 try:
                     target = convert_to_flac(library_file, self._upload_path(source),
                                              audio.subtype, self._token)
