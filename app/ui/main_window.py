@@ -297,6 +297,10 @@ class MainWindow(QMainWindow):
 
         edit_menu = bar.addMenu("&Edit")
         self.edit_menu = edit_menu
+        self.preferences_action = self._plain_action("&Preferences…", self.show_preferences,
+                                                     QKeySequence.StandardKey.Preferences,
+                                                     "action_preferences")
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         dataset_menu = bar.addMenu("&Dataset")
         self.edit_dataset_action = self._plain_action("&Edit Dataset and Types…", self.edit_dataset,
                                                       None, "action_edit_dataset")
@@ -320,6 +324,8 @@ class MainWindow(QMainWindow):
         self.menus = menus
         for action_id, spec in self.keymap.actions.items():
             menus[spec.menu].addAction(self.actions_by_id[action_id])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.preferences_action)
         self.create_on_drag_action = QAction("Create Annotation on &Drag", self)
         self.create_on_drag_action.setObjectName("action_create_on_drag")
         self.create_on_drag_action.setCheckable(True)
@@ -415,13 +421,13 @@ class MainWindow(QMainWindow):
     def _use_set(self, annotation_set: AnnotationSet | None) -> None:
         self.annotation_set = annotation_set
         locked = annotation_set is not None and annotation_set.is_published
-        reason = (f"v{annotation_set.version} is published and read-only. Create a new version "
-                  f"(Dataset > New Version) to change its labels." if locked else "")
+        reason = (f"v{annotation_set.version} is published: its labels are final. Create a new "
+                  f"version (Dataset > New Version) to change them." if locked else "")
         if annotation_set is None and self.dataset is not None:
             reason = "This dataset has no annotation set yet: create one with New version."
         self.waveform.set_locked(locked or annotation_set is None, reason)
         self.annotation_panel.model.set_locked(locked or annotation_set is None)
-        self.lock_banner.setText(f"Read-only: {reason}" if locked else "")
+        self.lock_banner.setText(f"Read-only - {reason}" if locked else "")
         self.lock_banner.setVisible(locked)
         if annotation_set is not None and self.dataset is not None:
             self.settings.setValue(f"datasets/{self.dataset.id}/set", annotation_set.id)
@@ -931,10 +937,12 @@ class MainWindow(QMainWindow):
         self.sound_label.setText("No sound (hover for why)" if reason else "")
         self.sound_label.setToolTip(reason)
         self.sound_label.setVisible(bool(reason))
-        if not self.playback.available:
-            for action_id in ("play_pause", "play_selection", "toggle_loop", "slower", "faster"):
-                self.actions_by_id[action_id].setEnabled(False)
-                self.actions_by_id[action_id].setToolTip(reason)
+        available = self.playback.available
+        for action_id in ("play_pause", "play_selection", "toggle_loop", "slower", "faster"):
+            action = self.actions_by_id[action_id]
+            action.setEnabled(available)
+            spec = self.keymap.actions[action_id]
+            action.setToolTip(spec.tip or spec.label if available else reason)
 
     # ==================================================================================
     # dataset, set and import commands
@@ -1124,6 +1132,18 @@ class MainWindow(QMainWindow):
             box.setModal(True)
             box.open()
             self._last_error_box = box
+
+    def show_preferences(self) -> None:
+        from app.ui.dialogs.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self.playback, self)
+        if dialog.exec():
+            problem = dialog.apply()
+            self.create_on_drag_action.setChecked(dialog.create_on_drag.isChecked())
+            self.follow_action.setChecked(dialog.follow.isChecked())
+            if problem:
+                self.show_error(problem)
+            self._show_sound_state()
 
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}",

@@ -295,7 +295,7 @@ def test_new_version_from_a_set_then_publish_locks_everything(make_window, two_f
     window.publish_action.trigger()
     assert "cannot be undone" in seen["text"] and "2 annotations" in seen["text"]
     assert ctx.sets.get(v2.id).status == "published"
-    assert window.lock_banner.isVisible() and "read-only" in window.lock_banner.text()
+    assert window.lock_banner.isVisible() and "Read-only" in window.lock_banner.text()
     assert window.waveform.is_locked()
     assert not window.publish_action.isEnabled()
     before = ctx.annotations.list(v2.id)
@@ -430,3 +430,31 @@ def test_delete_dataset_from_the_window(make_window, two_files, dataset, ctx, qt
     assert ctx.datasets.list() == []
     assert window.dataset is None and window.audio is None
     assert window.browser.datasets_model.rowCount() == 0
+
+
+def test_preferences_are_saved_and_applied(make_window, two_files, dataset, ctx, qtbot):
+    window = make_window()
+
+    def change(dialog):
+        dialog.volume_slider.setValue(40)
+        dialog.preroll_spin.setValue(500)
+        dialog.postroll_spin.setValue(100)
+        dialog.play_on_select.setChecked(True)
+        dialog.create_on_drag.setChecked(True)
+        dialog.follow.setChecked(False)
+        dialog.accept()
+
+    answer_modal(change, qtbot)
+    window.preferences_action.trigger()
+    engine = window.playback.engine
+    assert engine.volume == pytest.approx(0.4)
+    assert (engine.preroll_ms, engine.postroll_ms) == (500, 100)
+    assert window.create_on_drag_action.isChecked() and not window.follow_action.isChecked()
+    settings = window.settings
+    assert settings.value("playback/play_on_select", False, bool)
+    assert float(settings.value("playback/volume")) == pytest.approx(0.4)
+    window.close()
+    again = make_window()
+    assert again.playback.engine.volume == pytest.approx(0.4)
+    assert again.playback.engine.preroll_ms == 500
+    assert again.create_on_drag_action.isChecked()
