@@ -3,6 +3,7 @@
 from alembic import context
 
 from app.core.models import Base
+import app.core.sync_state_models  # noqa: F401,E402 - registers the sync tables on Base
 
 config = context.config
 connection = config.attributes.get("connection")
