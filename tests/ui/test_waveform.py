@@ -133,12 +133,14 @@ def test_shift_drag_inside_a_region_starts_a_new_selection(qtbot, editor):
     drag(qtbot, editor, start, end, Qt.KeyboardModifier.ShiftModifier)
     assert edits.calls == []
     assert editor.time_selection() == (ms_at(editor, start), ms_at(editor, end))
-    # with a number key held, Shift+drag inside a region still only selects
+    # with a number key held, Shift+drag inside a region creates an overlapping annotation
     created = Recorder(editor.create_requested)
-    qtbot.keyPress(editor, Qt.Key.Key_1)
-    drag(qtbot, editor, point(editor, 4500), point(editor, 5000), Qt.KeyboardModifier.ShiftModifier)
-    qtbot.keyRelease(editor, Qt.Key.Key_1)
-    assert created.calls == [] and edits.calls == []
+    qtbot.keyPress(editor, Qt.Key.Key_3)
+    start, end = point(editor, 4500), point(editor, 5000)
+    drag(qtbot, editor, start, end, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyRelease(editor, Qt.Key.Key_3)
+    assert created.calls == [(ms_at(editor, start), ms_at(editor, end), "hallucination")]
+    assert edits.calls == []
 
 
 def test_repeated_clicks_cycle_through_stacked_regions(qtbot, editor):

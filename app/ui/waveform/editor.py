@@ -6,10 +6,12 @@ The widget never writes an edit: a drag shows a live preview and, when released,
 held number key (1-9), which turns a drag on empty waveform into "create type N".
 
 Mouse rules (keyboard.md): drag on empty waveform = time selection (create with a number
-key held or "create on drag" on); drag an edge = resize; drag a body = move; Shift+drag
-inside a region = a new selection; click = select (again at the same spot: the next of
-the stacked regions) or, on empty waveform, move the playhead; wheel = scroll;
-Ctrl+wheel = zoom at the pointer; double-click a region = ``activated``.
+key held or "create on drag" on); drag an edge = resize; drag a body = move; Shift+drag,
+also inside a region, = a new time selection (with a number key held: a new annotation,
+so overlaps can be made; Shift overrides "create on drag"); click = select (again at the
+same spot: the next of the stacked regions) or, on empty waveform, move the playhead;
+Ctrl+click = add to / remove from the selection; wheel = scroll; Ctrl+wheel = zoom at
+the pointer; double-click a region = ``activated``; Escape during a drag cancels it.
 """
 
 from __future__ import annotations
@@ -671,7 +673,9 @@ class WaveformEditor(QWidget):
         elif zone and zone.kind == "body" and not shift:
             gesture.kind = "move"
         else:
-            create_type = None if shift else self._drag_create_type()
+            # Shift makes a plain time drag (also inside a region, so overlaps can be
+            # made); only a number key held still turns it into "create".
+            create_type = self.held_type() if shift else self._drag_create_type()
             if create_type is not None:
                 gesture.kind, gesture.type_name = "create", create_type
         if gesture.kind in ("move", "resize"):
@@ -903,7 +907,8 @@ class WaveformEditor(QWidget):
             shape = Qt.CursorShape.SizeHorCursor
         elif zone is not None and not shift:
             shape = Qt.CursorShape.OpenHandCursor
-        elif not self._locked and not shift and self._drag_create_type() is not None:
+        elif not self._locked and (self.held_type() if shift
+                                   else self._drag_create_type()) is not None:
             shape = Qt.CursorShape.CrossCursor
         else:
             shape = Qt.CursorShape.IBeamCursor
