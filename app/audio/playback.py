@@ -17,7 +17,9 @@ Threads and who does what:
   no allocation of buffers, no locks, no file access.
 
 The position clock maps "the output frame at the DAC now" back to file time:
-``k = first_frame_of_last_callback + (stream.time - its outputBufferDacTime) * rate``,
+``k = first_frame_of_last_callback + (stream.time - its outputBufferDacTime) * rate``
+(``display_position_ms`` carries the callback's ``currentTime`` forward with the
+monotonic clock instead of asking the driver),
 then :class:`~app.audio.playback_clock.Timeline` turns ``k`` into a file frame,
 accounting for speed, seeks and loop wraps. So the playhead follows what is heard,
 not when callbacks happen to arrive.
@@ -207,7 +209,8 @@ class PlaybackEngine:
         self._ring: FrameRing | None = None
         self._timeline = Timeline()
         # (first ring index of the last callback, its DAC time, index after it, its time)
-        self._clock: tuple[int, float, int, float] | None = None
+        # ... plus the perf_counter() at that callback (see position_ms)
+        self._clock: tuple[int, float, int, float, float] | None = None
         self._run_id = 0
         self._deliberate_stop_run = -1
         self._end_reached_run = -1
@@ -494,7 +497,20 @@ class PlaybackEngine:
                 self._position_ms = position
 
     def position_ms(self) -> float:
-        """File time heard now, extrapolated from the stream clock; lock-free, cheap."""
+        """File time heard now, from the stream clock (``stream.time``); lock-free.
+
+        Exact, for marking and pausing. ``stream.time`` is a call into the audio
+        driver that can take milliseconds on some ALSA setups; a 60 Hz playhead uses
+        :meth:`display_position_ms` instead.
+        """
+        return self._position(exact=True)
+
+    def display_position_ms(self) -> float:
+        """The same, extrapolated from the last callback's stream time with the
+        monotonic clock: no driver call, microseconds, for drawing the playhead."""
+        return self._position(exact=False)
+
+    def _position(self, exact: bool) -> float:
         if self._state is not PlaybackState.PLAYING:
             return self._position_ms
         clock = self._clock
@@ -502,11 +518,14 @@ class PlaybackEngine:
         rate = self._out_rate
         if clock is None or stream is None or not rate:
             return self._position_ms
-        first, dac_time, handed, callback_time = clock
-        try:
-            now = stream.time
-        except Exception:
-            now = 0.0
+        first, dac_time, handed, callback_time, callback_perf = clock
+        if exact:
+            try:
+                now = stream.time
+            except Exception:
+                now = 0.0
+        else:
+            now = callback_time + (time.perf_counter() - callback_perf)
         if now < callback_time or self._end_reached_run == self._run_id:
             # The stream clock stopped (stream finished or failed): the last frame
             # handed over is the best estimate.
@@ -722,7 +741,7 @@ class PlaybackEngine:
         ring = self._ring
         first, copied, at_end = ring.read_into(outdata, self._volume)
         dac = time_info.outputBufferDacTime
-        self._clock = (first, dac, first + copied, time_info.currentTime)
+        self._clock = (first, dac, first + copied, time_info.currentTime, time.perf_counter())
         self._callbacks += 1
         if self._first_callback_at is None:
             self._first_callback_at = time.perf_counter()

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         if keymap.problems:
             QTimer.singleShot(0, lambda: self.show_error(
                 "Keymap problems (defaults used where needed): " + " ".join(keymap.problems)))
+        self.install_annotation_io()
 
     # ==================================================================================
     # construction
@@ -1067,7 +1068,8 @@ class MainWindow(QMainWindow):
                                     f"{self.audio.sample_rate} Hz {channels}")
         else:
             self.file_label.setText("No file")
-        playhead = format_ms(int(self.playhead_ms())) if self.audio else "-"
+        # the drawn playhead (updated each frame while playing; no driver call here)
+        playhead = format_ms(int(self.waveform.playhead_ms())) if self.audio else "-"
         pointer = self._pointer_ms
         pointer_text = f"  ·  pointer {format_ms(pointer)}" if pointer >= 0 and self.audio else ""
         speed = self.playback.engine.speed
@@ -1193,3 +1195,57 @@ class MainWindow(QMainWindow):
         self.waveform.clear()
         self.tasks.shutdown()
         super().closeEvent(event)
+
+    # ==================================================================================
+    # annotation files: File > Import / Export Annotations
+    # ==================================================================================
+
+    def install_annotation_io(self) -> None:
+        """Import and export of other tools' annotation files (app.formats), for the open
+        dataset and set: enabled only while both are open. The dialogs load on first use and
+        open window-modal without blocking (preview and export run in the background)."""
+
+        def show(dialog) -> None:
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.annotation_io_dialog = dialog
+            dialog.open()
+
+        def open_import() -> None:
+            if self.dataset is None or self.annotation_set is None:
+                return
+            from app.ui.dialogs.annotation_import import ImportAnnotationsDialog, import_summary
+
+            dialog = ImportAnnotationsDialog(self.editor, self.tasks, self.dataset.id,
+                                             self.annotation_set.id, self, self.settings)
+            dialog.imported.connect(
+                lambda result: self.statusBar().showMessage(import_summary(result), 15_000))
+            show(dialog)
+
+        def open_export() -> None:
+            if self.dataset is None or self.annotation_set is None:
+                return
+            from app.ui.dialogs.annotation_export import ExportAnnotationsDialog, export_summary
+
+            dialog = ExportAnnotationsDialog(self.store, self.tasks, self.dataset.id,
+                                             self.annotation_set.id,
+                                             self.audio.id if self.audio else None, self,
+                                             self.settings)
+            dialog.exported.connect(
+                lambda result: self.statusBar().showMessage(export_summary(result), 15_000))
+            show(dialog)
+
+        self.import_annotations_action = self._plain_action(
+            "Import &Annotations…", open_import, "Ctrl+Shift+O", "action_import_annotations")
+        self.export_annotations_action = self._plain_action(
+            "&Export Annotations…", open_export, "Ctrl+Shift+E", "action_export_annotations")
+        self.file_menu.insertSeparator(self._file_menu_tail)
+        self.file_menu.insertAction(self._file_menu_tail, self.import_annotations_action)
+        self.file_menu.insertAction(self._file_menu_tail, self.export_annotations_action)
+
+        def enable(annotation_set) -> None:
+            usable = self.dataset is not None and annotation_set is not None
+            self.import_annotations_action.setEnabled(usable)
+            self.export_annotations_action.setEnabled(usable)
+
+        self.current_set_changed.connect(enable)
+        enable(self.annotation_set)

@@ -127,7 +127,7 @@ class PlaybackController(QObject):
 
     def _tick(self) -> None:
         started = time.perf_counter()
-        position = self.engine.position_ms()
+        position = self.engine.display_position_ms()
         self._frames += 1
         if self.on_frame is not None:
             self.on_frame(position, self._frames % STATUS_EVERY_N_FRAMES == 0)
