@@ -22,6 +22,18 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/benchmarks -p no:cacheprovider -s -q $(PYTEST_ARGS)
 
+# The stand-alone bundle (packaging/artifact-annotator.spec) into dist/artifact-annotator/.
+PACKAGE_STAMP = $(VENV)/.package-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	@rm -f $(VENV)/.package-*
+	@touch $@
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN packaging/artifact-annotator.spec
+	@echo "bundle: dist/artifact-annotator/ ($$(du -sh dist/artifact-annotator | cut -f1))"
+
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
