@@ -10,15 +10,21 @@ reported and the command made obsolete, so the stack never lies about the databa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.core.annotations import AnnotationChange
-from app.core.entities import Annotation, AnnotationDraft, AnnotationSet
+from app.core.datasets import TypeEdit
+from app.core.entities import Annotation, AnnotationDraft, AnnotationSet, ArtifactType
 from app.core.errors import DomainError
 from app.core.timefmt import format_seconds
 from app.ui.store import Store
+
+if TYPE_CHECKING:
+    from app.formats.importer import ImportPreview, ImportResult
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +134,59 @@ class NewVersionCommand(_StoreCommand):
         self.store.delete_draft_set(self.created)
 
 
+def import_step_name(count: int, format_title: str) -> str:
+    """"Import 42 annotations (Praat TextGrid)": what Edit > Undo names."""
+    noun = "annotation" if count == 1 else "annotations"
+    return f"Import {count} {noun} ({format_title.split(' (')[0]})"
+
+
+class ImportAnnotationsCommand(_StoreCommand):
+    """An annotation-file import: its annotations, and the types it added to the dataset.
+
+    Undo deletes the annotations, then removes the added types that nothing uses any more
+    (a type someone labeled with meanwhile stays). Redo puts those types back (same name,
+    color, description) and restores the annotations with their ids.
+    """
+
+    def __init__(self, store: Store, dataset_id: str, created: list[Annotation],
+                 added_types: list[ArtifactType], text: str, on_error: ErrorSink) -> None:
+        super().__init__(store, text, on_error)
+        self.dataset_id = dataset_id
+        self.created = created
+        self.added_types = added_types
+        self._removed_types: list[ArtifactType] = []
+
+    def apply(self) -> None:
+        present = set(self.store.dataset(self.dataset_id).type_names())
+        missing = [t for t in self._removed_types if t.name not in present]
+        if missing:
+            self._edit_types(add=missing)
+        try:
+            self.created = self.store.restore_annotations(self.created)
+        except DomainError:
+            if missing:  # leave the dataset as undo left it
+                self._edit_types(remove={t.name for t in missing})
+            raise
+        self._removed_types = []
+
+    def revert(self) -> None:
+        self.store.delete_annotations([a.id for a in self.created])
+        names = {t.name for t in self.added_types}
+        unused = names - set(self.store.type_usage(self.dataset_id))
+        if unused:
+            dataset = self.store.dataset(self.dataset_id)
+            self._removed_types = [t for t in dataset.artifact_types if t.name in unused]
+            self._edit_types(remove=unused)
+
+    def _edit_types(self, add: Sequence[ArtifactType] = (),
+                    remove: AbstractSet[str] = frozenset()) -> None:
+        current = self.store.dataset(self.dataset_id).artifact_types
+        edits = [TypeEdit(t.name, t.description, t.color, original_name=t.name)
+                 for t in current if t.name not in remove]
+        edits += [TypeEdit(t.name, t.description, t.color) for t in add]
+        self.store.edit_types(self.dataset_id, edits)
+
+
 class Editor:
     """Carries out edits through the store and records them on an undo stack."""
 
@@ -190,3 +249,24 @@ class Editor:
 
         self._attempt(action)
         return created[0] if created else None
+
+    def import_annotations(self, preview: ImportPreview,
+                           on_error: ErrorSink | None = None) -> ImportResult | None:
+        """Write a checked import as ONE undo step. On refusal nothing is written, the
+        reason goes to ``on_error`` (else the editor's sink) and None is returned."""
+        from app.formats.registry import FORMATS
+
+        try:
+            result = self.store.import_annotations(preview)
+        except DomainError as error:
+            (on_error or self.on_error)(str(error))
+            return None
+        if result.created or result.added_types:
+            added = set(result.added_types)
+            types = [t for t in self.store.dataset(preview.dataset_id).artifact_types
+                     if t.name in added]
+            text = import_step_name(len(result.created), FORMATS[preview.format].title)
+            self.stack.push(ImportAnnotationsCommand(self.store, preview.dataset_id,
+                                                     list(result.created), types, text,
+                                                     self.on_error))
+        return result

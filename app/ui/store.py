@@ -4,6 +4,7 @@ widgets learn about changes from its signals (past-tense names), never by pollin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -11,6 +12,9 @@ from app.core.annotations import AnnotationChange
 from app.core.context import AppContext
 from app.core.datasets import DeletionSummary, TypeEdit
 from app.core.entities import Annotation, AnnotationDraft, AnnotationSet, ArtifactType, Dataset
+
+if TYPE_CHECKING:
+    from app.formats.importer import ImportPreview, ImportResult
 
 
 class Store(QObject):
@@ -144,3 +148,16 @@ class Store(QObject):
         self.annotations_removed.emit(deleted)
         self._set_stats_changed({a.annotation_set_id for a in deleted})
         return deleted
+
+    # -- annotation files (app.formats) -------------------------------------------------------
+
+    def import_annotations(self, preview: ImportPreview) -> ImportResult:
+        """Write a checked import (one transaction) and announce what arrived."""
+        from app.formats.importer import apply_import  # the parsers load on first use
+
+        result = apply_import(self.ctx, preview)
+        if result.added_types:
+            self.dataset_changed.emit(self.ctx.datasets.get(preview.dataset_id))
+        self.annotations_added.emit(list(result.created))
+        self._set_stats_changed({preview.set_id})
+        return result
