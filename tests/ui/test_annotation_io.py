@@ -18,7 +18,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QPushButton, QTreeWidget
 
 from app.core.entities import AnnotationDraft
-from app.formats.exporter import export_annotations
 from app.formats.importer import apply_import, preview_import
 from app.formats.records import Cancelled
 from app.formats.registry import EXPORT_FORMATS, FORMATS
