@@ -1,9 +1,10 @@
-"""The left panel: datasets with their statistics, and the current dataset's audio files
-(duration, annotations in the current set) with a filter box."""
+"""The left panel: datasets with their statistics and sync state, and the current
+dataset's audio files (duration, annotations in the current set, sync state) with a filter
+box."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 
 from app.core.entities import AudioFile, Dataset
 from app.ui.models.audio_list_model import AUDIO_ROLE, COUNT, DURATION, FILE, SORT_ROLE, AudioListModel
-from app.ui.models.dataset_list_model import DATASET_ROLE, STATS_ROLE, DatasetListModel
+from app.ui.models.dataset_list_model import DATASET_ROLE, STATS_ROLE, SYNC_ROLE, DatasetListModel
+from app.ui.sync_indicators import paint_sync_dot
 
 
 class DatasetDelegate(QStyledItemDelegate):
-    """Name in bold, statistics below in a quieter color."""
+    """Name in bold (with the sync-state dot at its right), statistics below in a quieter
+    color."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         height = option.fontMetrics.height()
@@ -48,14 +51,20 @@ class DatasetDelegate(QStyledItemDelegate):
                               else QPalette.ColorRole.PlaceholderText)
         rect = option.rect.adjusted(8, 5, -8, -5)
         line = option.fontMetrics.height()
+        sync = index.data(SYNC_ROLE)
+        dot = max(8, line * 9 // 16)
+        name_width = rect.width() - (dot + 8 if sync is not None else 0)
+        if sync is not None:
+            paint_sync_dot(painter, QPointF(rect.right() - dot / 2, rect.top() + line / 2),
+                           sync.status, dot)
         painter.save()
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(main)
-        painter.drawText(QRect(rect.left(), rect.top(), rect.width(), line),
+        painter.drawText(QRect(rect.left(), rect.top(), name_width, line),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
+                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, name_width))
         painter.setFont(option.font)
         painter.setPen(quiet)
         painter.drawText(QRect(rect.left(), rect.top() + line + 2, rect.width(), line),

@@ -1,11 +1,17 @@
-"""The annotation-set selector: versions with status and counts, New version, Publish."""
+"""The annotation-set selector: versions with status, counts and sync state, New version,
+Publish."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.core.entities import AnnotationSet
+from app.core.sync_state import ItemSyncState
+from app.ui.sync_indicators import sync_icon, sync_status_line
+
+COMBO_TIP = "Annotation set (version) shown and edited"
 
 
 def set_label(annotation_set: AnnotationSet) -> str:
@@ -29,7 +35,7 @@ class SetSelector(QWidget):
         self.combo = QComboBox()
         self.combo.setObjectName("setCombo")
         self.combo.setMinimumContentsLength(22)
-        self.combo.setToolTip("Annotation set (version) shown and edited")
+        self.combo.setToolTip(COMBO_TIP)
         label.setBuddy(self.combo)
         self.new_button = QPushButton("New version…")
         self.new_button.setObjectName("newVersionButton")
@@ -42,6 +48,8 @@ class SetSelector(QWidget):
         layout.addWidget(self.new_button)
         layout.addWidget(self.publish_button)
         self._sets: list[AnnotationSet] = []
+        self._sync: dict[str, ItemSyncState] = {}
+        self._remote = ""
         self.combo.currentIndexChanged.connect(self._index_changed)
         self.new_button.clicked.connect(self.new_version_requested)
         self.publish_button.clicked.connect(self.publish_requested)
@@ -57,6 +65,7 @@ class SetSelector(QWidget):
         self.combo.setCurrentIndex(index)
         self.combo.blockSignals(blocked)
         self.setEnabled(True)
+        self._show_sync()
         self._refresh_buttons()
 
     def update_set(self, annotation_set: AnnotationSet) -> None:
@@ -65,6 +74,28 @@ class SetSelector(QWidget):
                 self._sets[index] = annotation_set
                 self.combo.setItemText(index, set_label(annotation_set))
         self._refresh_buttons()
+
+    def set_sync_states(self, states: dict[str, ItemSyncState], remote: str) -> None:
+        """Sync state per set id: a dot on each version and a line in its tooltip."""
+        self._sync = dict(states)
+        self._remote = remote
+        self._show_sync()
+
+    def sync_state(self, set_id: str) -> ItemSyncState | None:
+        return self._sync.get(set_id)
+
+    def _show_sync(self) -> None:
+        for index, annotation_set in enumerate(self._sets):
+            state = self._sync.get(annotation_set.id)
+            self.combo.setItemIcon(index, sync_icon(state.status) if state else QIcon())
+            self.combo.setItemData(index, sync_status_line(state, self._remote) or None,
+                                   Qt.ItemDataRole.ToolTipRole)
+        self._show_current_sync()
+
+    def _show_current_sync(self) -> None:
+        current = self.current()
+        line = sync_status_line(self._sync.get(current.id), self._remote) if current else ""
+        self.combo.setToolTip(f"{COMBO_TIP}\n\n{line}" if line else COMBO_TIP)
 
     def current(self) -> AnnotationSet | None:
         index = self.combo.currentIndex()
@@ -75,6 +106,7 @@ class SetSelector(QWidget):
 
     def _index_changed(self, index: int) -> None:
         self._refresh_buttons()
+        self._show_current_sync()
         if 0 <= index < len(self._sets):
             self.set_chosen.emit(self._sets[index])
 

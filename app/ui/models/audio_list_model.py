@@ -1,16 +1,20 @@
-"""Audio files of the current dataset: filename, duration, annotations in the current set."""
+"""Audio files of the current dataset: filename (with its sync-state dot), duration,
+annotations in the current set."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.core.entities import AudioFile
+from app.core.sync_state import ItemSyncState
 from app.core.timefmt import format_ms
+from app.ui.sync_indicators import sync_icon, sync_status_line
 
 COLUMNS = ("File", "Duration", "Labels")
 FILE, DURATION, COUNT = range(len(COLUMNS))
 AUDIO_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+SYNC_ROLE = Qt.ItemDataRole.UserRole + 3     # ItemSyncState | None (not known yet)
 
 
 class AudioListModel(QAbstractTableModel):
@@ -18,6 +22,8 @@ class AudioListModel(QAbstractTableModel):
         super().__init__(parent)
         self._files: list[AudioFile] = []
         self._counts: dict[str, int] = {}
+        self._sync: dict[str, ItemSyncState] = {}
+        self._remote = ""
 
     def set_files(self, files: list[AudioFile], counts: dict[str, int]) -> None:
         self.beginResetModel()
@@ -39,6 +45,14 @@ class AudioListModel(QAbstractTableModel):
         self._counts = dict(counts)
         if self._files:
             self.dataChanged.emit(self.index(0, COUNT), self.index(len(self._files) - 1, COUNT))
+
+    def set_sync_states(self, states: dict[str, ItemSyncState], remote: str) -> None:
+        self._sync = dict(states)
+        self._remote = remote
+        if self._files:
+            self.dataChanged.emit(self.index(0, FILE), self.index(len(self._files) - 1, FILE),
+                                  [SYNC_ROLE, Qt.ItemDataRole.DecorationRole,
+                                   Qt.ItemDataRole.ToolTipRole])
 
     def files(self) -> list[AudioFile]:
         return list(self._files)
@@ -72,6 +86,11 @@ class AudioListModel(QAbstractTableModel):
         column = index.column()
         if role == AUDIO_ROLE:
             return audio
+        if role == SYNC_ROLE:
+            return self._sync.get(audio.id)
+        if role == Qt.ItemDataRole.DecorationRole and column == FILE:
+            sync = self._sync.get(audio.id)
+            return sync_icon(sync.status) if sync is not None else None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == FILE:
                 return audio.original_filename
@@ -85,6 +104,8 @@ class AudioListModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             channels = "mono" if audio.channels == 1 else f"{audio.channels} channels"
-            return (f"{audio.original_filename}\n{format_ms(audio.duration_ms)} · "
+            text = (f"{audio.original_filename}\n{format_ms(audio.duration_ms)} · "
                     f"{audio.sample_rate} Hz · {channels} · {audio.format}/{audio.subtype}")
+            sync = sync_status_line(self._sync.get(audio.id), self._remote)
+            return f"{text}\n\n{sync}" if sync else text
         return None

@@ -1,14 +1,17 @@
-"""Datasets with their statistics (audio files, total duration, sets)."""
+"""Datasets with their statistics (audio files, total duration, sets) and sync state."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.core.entities import Dataset
+from app.core.sync_state import ItemSyncState
 from app.core.timefmt import format_ms
+from app.ui.sync_indicators import sync_status_line
 
 DATASET_ROLE = Qt.ItemDataRole.UserRole + 1
 STATS_ROLE = Qt.ItemDataRole.UserRole + 2
+SYNC_ROLE = Qt.ItemDataRole.UserRole + 3     # ItemSyncState | None (not known yet)
 
 
 def stats_line(dataset: Dataset) -> str:
@@ -22,6 +25,8 @@ class DatasetListModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._datasets: list[Dataset] = []
+        self._sync: dict[str, ItemSyncState] = {}
+        self._remote = ""
 
     def set_datasets(self, datasets: list[Dataset]) -> None:
         self.beginResetModel()
@@ -56,6 +61,17 @@ class DatasetListModel(QAbstractListModel):
             del self._datasets[row]
             self.endRemoveRows()
 
+    def set_sync_states(self, states: dict[str, ItemSyncState], remote: str) -> None:
+        """Sync states by dataset id (those not given keep theirs unless the platform
+        changed)."""
+        if remote != self._remote:
+            self._sync = {}
+            self._remote = remote
+        self._sync.update(states)
+        if self._datasets:
+            self.dataChanged.emit(self.index(0), self.index(len(self._datasets) - 1),
+                                  [SYNC_ROLE, Qt.ItemDataRole.ToolTipRole])
+
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._datasets)
 
@@ -69,9 +85,14 @@ class DatasetListModel(QAbstractListModel):
             return stats_line(dataset)
         if role == DATASET_ROLE:
             return dataset
+        if role == SYNC_ROLE:
+            return self._sync.get(dataset.id)
         if role == Qt.ItemDataRole.ToolTipRole:
             text = f"{dataset.name}\n{stats_line(dataset)}"
             if dataset.description:
                 text += "\n\n" + dataset.description
+            sync = sync_status_line(self._sync.get(dataset.id), self._remote)
+            if sync:
+                text += "\n\n" + sync
             return text
         return None
