@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_error(
                 "Keymap problems (defaults used where needed): " + " ".join(keymap.problems)))
         self.install_annotation_io()
+        self.install_platform()
 
     # ==================================================================================
     # construction
@@ -1181,6 +1182,15 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        push = getattr(self, "push_dialog", None)
+        if push is not None and push.running:
+            answer = QMessageBox.question(
+                self, APP_NAME, "A push to the platform is running. Cancel it and quit? (What "
+                "was sent is recorded; the next push continues from there.)")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            push.cancel_push()
         if self.importer.busy:
             answer = QMessageBox.question(
                 self, APP_NAME, "An audio import is running. Cancel it and quit? (Files "
@@ -1249,3 +1259,80 @@ class MainWindow(QMainWindow):
 
         self.current_set_changed.connect(enable)
         enable(self.annotation_set)
+
+    # ==================================================================================
+    # the platform: Dataset > Push to Platform, Platform Settings, sync indicators
+    # ==================================================================================
+
+    def install_platform(self) -> None:
+        """Push the open dataset (app.sync) with progress and a report, the platform's
+        address and key, and the never pushed / pushed / changed / failed indicators in
+        the browser and the set selector."""
+        from app.ui.sync_indicators import SyncIndicators
+
+        self.push_dialog = None
+        self.sync_indicators = SyncIndicators(self)
+        self.push_action = self._plain_action("P&ush to Platform…", self.show_push,
+                                              "Ctrl+Shift+P", "action_push")
+        self.push_action.setStatusTip("Send the dataset, its audio and annotation sets to the "
+                                      "platform (incremental, resumable)")
+        self.platform_settings_action = self._plain_action(
+            "Platform &Settings…", self.show_platform_settings, None, "action_platform_settings")
+        self.dataset_menu.addSeparator()
+        self.dataset_menu.addAction(self.push_action)
+        self.dataset_menu.addAction(self.platform_settings_action)
+
+        def enable(*_args) -> None:
+            self.push_action.setEnabled(self.dataset is not None)
+
+        self.current_set_changed.connect(enable)
+        self.browser.datasets_model.modelReset.connect(enable)
+        enable()
+
+    def show_push(self) -> None:
+        if self.dataset is None:
+            return
+        running = self.push_dialog
+        if running is not None and (running.running or running.isVisible()):
+            running.raise_()
+            running.activateWindow()
+            return
+        from app.ui.dialogs.push_dialog import PushDialog
+
+        try:
+            dialog = PushDialog(self.store, self.tasks, self.dataset.id, self)
+        except DomainError as error:
+            self.show_error(str(error))
+            return
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.pushed.connect(self._pushed)
+        dialog.settings_requested.connect(self.show_platform_settings)
+        dialog.destroyed.connect(lambda *_: setattr(self, "push_dialog", None))
+        self.push_dialog = dialog
+        dialog.show()     # not modal: labeling goes on while a long push runs
+
+    def _pushed(self, report) -> None:
+        self.sync_indicators.schedule_all()
+        if report is None:
+            return
+        if report.ok:
+            self.statusBar().showMessage(f"Pushed '{report.dataset_name}': "
+                                         f"{len(report.audio_uploaded)} audio uploaded, "
+                                         f"{report.annotations_created} annotations created.",
+                                         15_000)
+        else:
+            self.statusBar().showMessage(f"The push of '{report.dataset_name}' did not finish; "
+                                         f"see its report.", 15_000)
+
+    def show_platform_settings(self) -> None:
+        from app.ui.dialogs.remote_settings import RemoteSettingsDialog
+
+        parent = self.push_dialog if self.push_dialog is not None and \
+            self.push_dialog.isVisible() else self
+        dialog = RemoteSettingsDialog(self.store.ctx, self.tasks, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda *_: self.sync_indicators.schedule_all())
+        if self.push_dialog is not None:
+            dialog.saved.connect(self.push_dialog.address_changed)
+        self.platform_dialog = dialog
+        dialog.open()
