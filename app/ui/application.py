@@ -70,7 +70,15 @@ def build_window(ctx: AppContext, settings: QSettings) -> MainWindow:
 
 
 def open_initial(window: MainWindow, args: argparse.Namespace) -> bool:
-    """Open what the command line asked for, else the last session, else the first dataset."""
+    """Open what the command line asked for, else the last session, else the first dataset;
+    then the keyboard focus goes to the waveform editor, so keyboard.md works at once."""
+    try:
+        return _open_initial(window, args)
+    finally:
+        window.waveform.setFocus()
+
+
+def _open_initial(window: MainWindow, args: argparse.Namespace) -> bool:
     window.load_datasets()
     store = window.store
     if getattr(args, "dataset", None):
@@ -115,7 +123,6 @@ def run_gui(args: argparse.Namespace) -> int:
         window.restore_window_state()
         window.show()
         open_initial(window, args)
-        window.waveform.setFocus()
         return app.exec()
     finally:
         ctx.close()

@@ -52,6 +52,7 @@ def load_keymap(defaults_file: Path, user_file: Path | None) -> Keymap:
     actions = _load_defaults(defaults_file)
     keys = {action_id: spec.keys for action_id, spec in actions.items()}
     problems: list[str] = []
+    chosen: list[str] = []       # actions whose keys the user set: they win a conflict
     if user_file is not None and user_file.exists():
         try:
             overrides = json.loads(user_file.read_text(encoding="utf-8"))
@@ -71,22 +72,33 @@ def load_keymap(defaults_file: Path, user_file: Path | None) -> Keymap:
                 problems.append(f"{user_file}: '{action_id}' must be a key or a list of keys; "
                                 f"kept the default.")
                 continue
-            good = []
+            good, bad = [], []
             for key in value:
                 if key == "" or _valid_key(key):
                     if key:
                         good.append(QKeySequence(key).toString())
                 else:
+                    bad.append(key)
                     problems.append(f"{user_file}: '{key}' for '{action_id}' is not a key "
                                     f"(examples: \"Ctrl+Shift+Z\", \"F2\", \"Space\"); ignored.")
-            keys[action_id] = tuple(good)
-    # The same key on two actions would make Qt ignore both ("ambiguous shortcut").
+            if bad and not good:
+                # Nothing usable was given: keep the default rather than leave no key.
+                problems.append(f"{user_file}: no usable key for '{action_id}'; kept the "
+                                f"default ({', '.join(actions[action_id].keys) or 'none'}).")
+                continue
+            keys[action_id] = tuple(good)    # [] (or [""]) unbinds the action on purpose
+            chosen.append(action_id)
+    # The same key on two actions would make Qt ignore both ("ambiguous shortcut"). The
+    # user's own bindings come first: a key they gave an action moves there from its
+    # default action without a complaint; two of their own actions on one key is reported.
     owner: dict[str, str] = {}
-    for action_id in actions:
+    for action_id in chosen + [a for a in actions if a not in chosen]:
         kept = []
         for key in keys[action_id]:
             normalized = QKeySequence(key).toString()
             if normalized in owner:
+                if owner[normalized] in chosen and action_id not in chosen:
+                    continue
                 problems.append(f"key '{normalized}' is bound to both '{owner[normalized]}' and "
                                 f"'{action_id}'; kept it for '{owner[normalized]}'.")
                 continue

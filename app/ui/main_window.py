@@ -5,6 +5,7 @@ with its key (keyboard.md)."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
@@ -51,6 +52,20 @@ NUDGE_SMALL_MS, NUDGE_BIG_MS = 10, 100
 STEP_SMALL_MS, STEP_BIG_MS = 100, 1000
 
 
+def short_sound_problem(reason: str) -> str:
+    """The status-bar form of a playback problem: what is wrong and what to install, in a
+    few words ("No sound: the PortAudio library is missing - install libportaudio2"); the
+    whole message is the label's tooltip."""
+    text = reason.removeprefix("Playback disabled: ").strip()
+    first = text.split(". ")[0].rstrip(".")
+    install = re.search(r"apt-get install ([\w.+-]+)", text)
+    if install:
+        first += f" - install {install.group(1)}"
+    if len(first) > 90:
+        first = first[:89].rstrip() + "…"
+    return f"No sound: {first}"
+
+
 class _TextFieldKeyGuard(QObject):
     """Keys typed into a text field go to the field, not to the window's single-key
     shortcuts (I, O, digits, Space, Return, Delete ...): "keys act on the waveform
@@ -88,6 +103,7 @@ class MainWindow(QMainWindow):
         self.active_edge = "start"
         self._marks: tuple[int | None, int | None] = (None, None)
         self._pointer_ms = -1
+        self._type_key_step: tuple[str, int] | None = None
         self.undo_stack = QUndoStack(self)
         self.editor = Editor(store, self.undo_stack, self.show_error)
         self.actions_by_id: dict[str, QAction] = {}
@@ -115,6 +131,17 @@ class MainWindow(QMainWindow):
         self.install_annotation_io()
         self.install_platform()
 
+    @property
+    def current_type(self) -> str | None:
+        """The type Enter and "create on drag" use (the last one chosen)."""
+        return self._current_type
+
+    @current_type.setter
+    def current_type(self, name: str | None) -> None:
+        self._current_type = name
+        if hasattr(self, "waveform"):
+            self.waveform.set_current_type(name)    # its drag preview shows this type
+
     # ==================================================================================
     # construction
     # ==================================================================================
@@ -133,6 +160,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.lock_banner)
         layout.addWidget(self.waveform, 1)
         self.setCentralWidget(central)
+        # Graphics views accept drops by default and would swallow a file dropped on the
+        # waveform; without that, Qt hands the drop on to the window, which imports it.
+        from PySide6.QtWidgets import QGraphicsView
+
+        for view in self.waveform.findChildren(QGraphicsView):
+            view.setAcceptDrops(False)
+            view.viewport().setAcceptDrops(False)
 
         self.browser = DatasetBrowser()
         self.browser_dock = QDockWidget("Library", self)
@@ -207,6 +241,7 @@ class MainWindow(QMainWindow):
         self.waveform.activated.connect(lambda annotation_id: self._select([annotation_id]))
         self.waveform.peaks_failed.connect(self.show_error)
         self.waveform.active_edge_changed.connect(self._edge_grabbed)
+        self.waveform.held_key_drag_started.connect(self._held_key_drag)
         self.playback.on_frame = self._playback_frame
         self.playback.error.connect(self._playback_error)
         self.playback.state_changed.connect(self._playback_state)
@@ -712,7 +747,33 @@ class MainWindow(QMainWindow):
     # -- keyboard actions ------------------------------------------------------------------
 
     def type_key(self, number: int) -> None:
-        if self.dataset is None or number > len(self.dataset.artifact_types):
+        """Number key N (keyboard.md). The edit it makes is remembered until the next type
+        key: if the key turns out to be held for a drag (create type N directly), that
+        drag is what the user meant, and the press's own edit is taken back."""
+        self._type_key_step = None
+        before = self.undo_stack.index()
+        self._type_key(number)
+        if self.undo_stack.index() == before + 1 and self.dataset is not None:
+            name = self.dataset.artifact_types[number - 1].name
+            self._type_key_step = (name, self.undo_stack.index())
+
+    def _held_key_drag(self, type_name: str) -> None:
+        step = getattr(self, "_type_key_step", None)
+        self._type_key_step = None
+        if step is not None and step[0] == type_name and self.undo_stack.index() == step[1]:
+            self.undo_stack.undo()
+
+    def _type_key(self, number: int) -> None:
+        if self.dataset is None:
+            return
+        if number > len(self.dataset.artifact_types):
+            count = len(self.dataset.artifact_types)
+            self.statusBar().showMessage(
+                f"No type {number}: '{self.dataset.name}' has {count} artifact type"
+                f"{'' if count == 1 else 's'} (keys 1-{count}). Add types in Dataset > Edit "
+                f"Dataset and Types." if count else
+                f"'{self.dataset.name}' has no artifact types yet: add them in Dataset > Edit "
+                f"Dataset and Types.", 6000)
             return
         name = self.dataset.artifact_types[number - 1].name
         selection = self.waveform.time_selection()
@@ -796,9 +857,6 @@ class MainWindow(QMainWindow):
         self.waveform.clear_time_selection()
         self._select([target.id], follow=True)
         self.annotation_selected_by_walk(target)
-
-    def annotation_selected_by_walk(self, annotation: Annotation) -> None:
-        """Hook for "play on select" (playback)."""
 
     def _edge_grabbed(self, edge: str) -> None:
         self.active_edge = edge
@@ -936,7 +994,7 @@ class MainWindow(QMainWindow):
 
     def _show_sound_state(self, problem: str | None = None) -> None:
         reason = problem or ("" if self.playback.available else self.playback.unavailable_reason)
-        self.sound_label.setText("No sound (hover for why)" if reason else "")
+        self.sound_label.setText(short_sound_problem(reason) if reason else "")
         self.sound_label.setToolTip(reason)
         self.sound_label.setVisible(bool(reason))
         available = self.playback.available
@@ -1040,6 +1098,10 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        # Accepted anywhere over the window, also where a child passed the drag on.
+        self.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(QUrl(u).toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
@@ -1203,6 +1265,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self._text_guard)
         self.playback.close()
         self.waveform.clear()
+        self.sync_indicators.stop()
         self.tasks.shutdown()
         super().closeEvent(event)
 

@@ -37,10 +37,10 @@ def make_window(ctx: AppContext, qtbot):
             window.activateWindow()
             qtbot.waitUntil(window.isActiveWindow)
         open_initial(window, args or argparse.Namespace(dataset=None, audio=None, set_version=None))
-        window.waveform.setFocus()
         return window
 
     yield build
     for window in windows:
         window.waveform.clear()
+        window.sync_indicators.stop()
         window.tasks.shutdown()

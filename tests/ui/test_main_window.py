@@ -106,6 +106,40 @@ def test_import_by_drop_lists_bad_files_and_keeps_the_good(make_window, ctx, dat
     assert window.audio is not None     # the first imported file is shown
 
 
+def test_files_dropped_on_the_waveform_reach_the_window(make_window, ctx, dataset, qtbot,
+                                                        tmp_path):
+    """Delivered as the platform delivers a drag: to the window's QWindow at the pointer,
+    where Qt picks the widget under it. The drop must reach the window's import, not be
+    swallowed by the waveform's graphics views."""
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QGraphicsView
+
+    clip = write_tone(tmp_path / "dropped.wav", seconds=1.0)
+    window = make_window()
+    handle = window.windowHandle()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(clip))])
+    views = window.waveform.findChildren(QGraphicsView)
+    assert views
+    for view in views:
+        viewport = view.viewport()
+        where = viewport.mapTo(window, QPoint(viewport.width() // 2, viewport.height() // 2))
+        assert window.childAt(where) is viewport
+        enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(handle, enter)
+        assert enter.isAccepted(), view
+        move = QDragMoveEvent(where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                              Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(handle, move)
+        assert move.isAccepted(), view
+    drop = QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.importer.finished, timeout=20_000):
+        QApplication.sendEvent(handle, drop)
+    assert [a.original_filename for a in ctx.audio.list(dataset.id)] == ["dropped.wav"]
+
+
 def test_import_can_be_cancelled_and_keeps_what_arrived(make_window, ctx, dataset, qtbot, tmp_path):
     folder = tmp_path / "many"
     for index in range(40):
@@ -153,6 +187,15 @@ def test_drag_creates_then_resize_and_move_write_the_database(make_window, two_f
     window.palette.set_current("long_pause")
     editor = window.waveform
     start, end = point(editor, 2000), point(editor, 4000)
+    # while dragging, the preview already shows the type the drag will create
+    qtbot.mousePress(editor.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     start)
+    qtbot.mouseMove(editor.viewport(), point(editor, 2500))
+    assert editor._gesture is not None and editor._gesture.type_name == "long_pause"
+    qtbot.mouseRelease(editor.viewport(), Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier, point(editor, 2500))
+    window.undo_stack.undo()
+    assert ctx.annotations.list(draft.id) == []
     drag(qtbot, editor, start, end)
     rows = ctx.annotations.list(draft.id)
     assert len(rows) == 1
@@ -201,6 +244,43 @@ def test_number_key_held_during_a_drag_creates_that_type(make_window, two_files,
     qtbot.keyRelease(editor, Qt.Key.Key_3)
     rows = ctx.annotations.list(draft.id)
     assert [r.artifact_type for r in rows] == ["hallucination"]
+
+
+def test_a_number_key_held_for_a_drag_does_not_also_retype_the_selection(
+        make_window, two_files, dataset, ctx, qtbot):
+    draft = ctx.sets.create(dataset.id)
+    audio = two_files["first.wav"]
+    chosen = ctx.annotations.create(draft.id, AnnotationDraft(audio.id, "glitch", 200, 400))
+    window = make_window()
+    wait_waveform(qtbot, window)
+    editor = window.waveform
+    window._select([chosen.id])
+    qtbot.keyPress(editor, Qt.Key.Key_3)
+    drag(qtbot, editor, point(editor, 1000), point(editor, 1500))
+    qtbot.keyRelease(editor, Qt.Key.Key_3)
+    rows = {r.id: r for r in ctx.annotations.list(draft.id)}
+    assert rows.pop(chosen.id).artifact_type == "glitch"       # the press did not retype it
+    assert [r.artifact_type for r in rows.values()] == ["hallucination"]
+    assert window.undo_stack.undoText().startswith("Create hallucination")
+
+    # a retype made on purpose earlier stays when the same key is later held for a drag
+    window._select([chosen.id])
+    qtbot.keyClick(editor, Qt.Key.Key_2)
+    assert ctx.annotations.get(chosen.id).artifact_type == "long_pause"
+    window._select([chosen.id])
+    qtbot.keyPress(editor, Qt.Key.Key_2)
+    drag(qtbot, editor, point(editor, 1700), point(editor, 1900))
+    qtbot.keyRelease(editor, Qt.Key.Key_2)
+    assert ctx.annotations.get(chosen.id).artifact_type == "long_pause"
+    assert sorted(r.artifact_type for r in ctx.annotations.list(draft.id)) == [
+        "hallucination", "long_pause", "long_pause"]
+
+
+def test_a_number_key_without_such_a_type_says_so(make_window, two_files, dataset, ctx, qtbot):
+    ctx.sets.create(dataset.id)
+    window = make_window()
+    qtbot.keyClick(window.waveform, Qt.Key.Key_7)
+    assert window.statusBar().currentMessage().startswith("No type 7: 'TTS Glitches' has 3")
 
 
 # -- table -------------------------------------------------------------------------------

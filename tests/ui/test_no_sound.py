@@ -77,7 +77,9 @@ def run_window(home: Path, tmp_path: Path, mode: str) -> dict:
 
 def test_window_without_portaudio_says_what_to_install(prepared_home, tmp_path):
     result = run_window(prepared_home, tmp_path, "block")
-    assert result["visible"] and result["label"].startswith("No sound")
+    assert result["visible"]
+    assert result["label"] == ("No sound: the PortAudio library is missing - install "
+                               "libportaudio2")
     assert result["why"] == ("Playback disabled: the PortAudio library is missing. "
                              "Install it with: sudo apt-get install libportaudio2")
     assert result["play_enabled"] is False
@@ -87,6 +89,7 @@ def test_window_without_portaudio_says_what_to_install(prepared_home, tmp_path):
 def test_window_without_an_output_device_says_so(prepared_home, tmp_path):
     result = run_window(prepared_home, tmp_path, "device")
     assert result["visible"]
+    assert result["label"] == "No sound: no audio output device was found"
     assert result["why"].startswith("Playback disabled: no audio output device was found.")
     assert result["play_enabled"] is False
     assert result["annotations"] == 1

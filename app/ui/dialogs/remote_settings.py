@@ -75,6 +75,7 @@ class RemoteSettingsDialog(QDialog):
         self.ctx = ctx
         self.tasks = tasks
         self._task: Task | None = None
+        self._key_stored = False
         settings = RemoteSettings.load(ctx.paths.config_dir)
 
         intro = NoteLabel()
@@ -156,12 +157,14 @@ class RemoteSettingsDialog(QDialog):
         return url
 
     def _url_changed(self) -> None:
-        url = self.base_url()
-        if url is not None:
-            self.key_state.setText(key_state_text(url))
-        else:
-            self.key_state.setText("-")
         self.message.clear()
+        self._read_key_state()
+
+    def _read_key_state(self) -> None:
+        """Ask the keyring once per address (it may be a D-Bus round trip), not per key."""
+        url = self.base_url()
+        self._key_stored = url is not None and stored_in_keyring(url)
+        self.key_state.setText(key_state_text(url) if url is not None else "-")
         self._refresh_buttons()
 
     @property
@@ -169,10 +172,10 @@ class RemoteSettingsDialog(QDialog):
         return self._task is not None
 
     def _refresh_buttons(self) -> None:
-        usable = self.base_url() is not None and not self.busy
+        usable = self.url_message.kind is None and not self.busy
         self.test_button.setEnabled(usable)
         self.store_button.setEnabled(usable and bool(self.key_edit.text().strip()))
-        self.remove_button.setEnabled(usable and stored_in_keyring(self.base_url() or ""))
+        self.remove_button.setEnabled(usable and self._key_stored)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(usable)
         self.url_edit.setReadOnly(self.busy)
         self.key_edit.setReadOnly(self.busy)
@@ -183,23 +186,17 @@ class RemoteSettingsDialog(QDialog):
         def finished(result) -> None:
             self._task = None
             on_result(result)
-            self._url_changed_keep_message()
+            self._read_key_state()
 
         def failed(error: BaseException) -> None:
             self._task = None
             text = str(error) if isinstance(error, DomainError) else \
                 f"Unexpected error ({type(error).__name__}); see the log."
             self.message.show_message(ERROR, text)
-            self._url_changed_keep_message()
+            self._read_key_state()
 
         self._task = self.tasks.start(lambda _report, _cancelled: fn(), name="remote settings",
                                       on_result=finished, on_error=failed)
-        self._refresh_buttons()
-
-    def _url_changed_keep_message(self) -> None:
-        url = self.base_url()
-        if url is not None:
-            self.key_state.setText(key_state_text(url))
         self._refresh_buttons()
 
     # -- actions ----------------------------------------------------------------------------
@@ -267,7 +264,7 @@ class RemoteSettingsDialog(QDialog):
             return
         self.message.show_message(NOTE, f"Removed the key for {url} from the keyring." if removed
                                   else f"No key for {url} was stored in the keyring.")
-        self._url_changed_keep_message()
+        self._read_key_state()
 
     def accept(self) -> None:
         url = self.base_url()

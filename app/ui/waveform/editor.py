@@ -99,6 +99,7 @@ class WaveformEditor(QWidget):
     peaks_ready = Signal()
     peaks_failed = Signal(str)                 # the user message (file and reason)
     active_edge_changed = Signal(str)          # the user grabbed an edge: "start" | "end"
+    held_key_drag_started = Signal(str)        # a drag creates this type because its key is held
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -678,6 +679,8 @@ class WaveformEditor(QWidget):
             create_type = self.held_type() if shift else self._drag_create_type()
             if create_type is not None:
                 gesture.kind, gesture.type_name = "create", create_type
+                if create_type == self.held_type():
+                    self.held_key_drag_started.emit(create_type)
         if gesture.kind in ("move", "resize"):
             annotation = self._index.get(zone.annotation_id)
             gesture.original = (annotation.start_ms, annotation.end_ms)
