@@ -405,6 +405,9 @@ def _audio_import(ctx: AppContext, args: argparse.Namespace) -> int:
                   f"'{duplicate.existing.original_filename}', not imported again")
         print(f"{len(report.imported)} imported, {len(report.duplicates)} duplicates, "
               f"{len(report.failed)} failed.")
+    if not (report.imported or report.duplicates or report.failed):
+        _warn(f"no files found in {', '.join(str(p) for p in args.paths)}; nothing was "
+              f"imported.")
     for failure in report.failed:
         print(f"error: {failure.path}: {failure.reason}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
@@ -518,10 +521,6 @@ def _annotation_delete(ctx: AppContext, args: argparse.Namespace) -> int:
 MAX_LISTED_PROBLEMS = 100
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 @command("export")
 def _export(ctx: AppContext, args: argparse.Namespace) -> int:
     from app.formats.exporter import export_annotations
@@ -549,6 +548,9 @@ def _import(ctx: AppContext, args: argparse.Namespace) -> int:
     label = "error" if args.strict else "warning"
     notices = [str(problem) for problem in preview.problems]
     notices += [str(unmatched) for unmatched in preview.unmatched]
+    if args.strict:     # nothing is skipped: the whole import is refused
+        notices = [n[: -len("; skipped.")] + "." if n.endswith("; skipped.") else n
+                   for n in notices]
     for notice in notices[:MAX_LISTED_PROBLEMS]:
         print(f"{label}: {notice}", file=sys.stderr)
     if len(notices) > MAX_LISTED_PROBLEMS:

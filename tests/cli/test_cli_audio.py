@@ -92,3 +92,12 @@ def test_import_into_a_missing_dataset_changes_nothing(cli, home: Path, ctx: App
 
 def test_list_of_a_missing_dataset_is_refused(cli, ctx: AppContext) -> None:
     refused(cli("audio", "list", "Nope", "--json"), "No dataset with id or name 'Nope'")
+
+
+def test_an_empty_folder_imports_nothing_and_says_so(cli, dataset, tmp_path: Path) -> None:
+    empty = tmp_path / "nothing here"
+    empty.mkdir()
+    result = cli("audio", "import", "TTS Glitches", str(empty))
+    assert result.returncode == 0
+    assert "0 imported, 0 duplicates, 0 failed." in result.stdout
+    assert result.stderr.strip() == f"warning: no files found in {empty}; nothing was imported."

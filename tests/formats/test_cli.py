@@ -67,7 +67,7 @@ def test_refusals_exit_1_and_change_nothing(cli, ctx, dataset, clips, labeled, t
     done = cli("import", "TTS Glitches", "2", "--format", "csv", str(path), "--add-types", "--strict")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
-        f"error: {path}:3: start 0.300 s is not before end 0.250 s; skipped.",
+        f"error: {path}:3: start 0.300 s is not before end 0.250 s.",
         "error: strict import refused: 1 entry has a problem (listed with their lines)."]
 
     ctx.sets.publish(labeled.id)
