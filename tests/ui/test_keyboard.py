@@ -226,3 +226,76 @@ def test_published_set_refuses_keyboard_edits(make_window, labeled, ctx, qtbot):
     press(qtbot, window, KEY.Key_1)
     assert len(db_annotations(ctx, draft.id)) == 1
     assert "published" in window.statusBar().currentMessage()
+
+
+def test_zoom_keys_escape_and_the_shortcut_sheet(make_window, labeled, ctx, qtbot):
+    dataset, draft, files = labeled
+    window = make_window()
+    editor = window.waveform
+    assert editor.view_range() == (0, 10_000)
+    window.set_playhead(5000)
+    press(qtbot, window, KEY.Key_Equal)                      # = zooms in about 1.5x
+    start, end = editor.view_range()
+    assert 10_000 / (end - start) == pytest.approx(1.5, rel=0.05)
+    assert start < 5000 < end                                 # anchored on the playhead
+    press(qtbot, window, KEY.Key_Minus)
+    assert editor.view_range() == (0, 10_000)
+    # Z zooms to the selection, F back to the whole file
+    window.set_playhead(2000)
+    press(qtbot, window, KEY.Key_I)
+    window.set_playhead(2600)
+    press(qtbot, window, KEY.Key_O)
+    press(qtbot, window, KEY.Key_Z)
+    start, end = editor.view_range()
+    assert start <= 2000 and end >= 2600 and end - start < 1500
+    press(qtbot, window, KEY.Key_F)
+    assert editor.view_range() == (0, 10_000)
+    # Escape clears the time selection and the selected annotations
+    press(qtbot, window, KEY.Key_Escape)
+    assert editor.time_selection() is None
+    made = ctx.annotations.create(draft.id, AnnotationDraft(files["a_first.wav"].id, "glitch",
+                                                            100, 300))
+    window.open_set(draft.id)
+    window.set_playhead(0)
+    press(qtbot, window, KEY.Key_Tab)
+    assert editor.selected_ids() == [made.id]
+    press(qtbot, window, KEY.Key_Escape)
+    assert editor.selected_ids() == [] and window.annotation_panel.selected_ids() == []
+    # ? and F1 open the shortcut sheet with the keys in force
+    press(qtbot, window, KEY.Key_F1)
+    qtbot.waitUntil(lambda: getattr(window, "_sheet", None) is not None and window._sheet.isVisible())
+    window._sheet.close()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.waveform.setFocus()
+    press(qtbot, window, KEY.Key_Question)
+    qtbot.waitUntil(window._sheet.isVisible)
+    window._sheet.close()
+
+
+def test_retype_by_number_key_undoes_and_redoes_in_the_database(make_window, labeled, ctx, qtbot):
+    dataset, draft, files = labeled
+    made = ctx.annotations.create(draft.id, AnnotationDraft(files["a_first.wav"].id, "glitch",
+                                                            100, 300))
+    window = make_window()
+    window.set_playhead(0)
+    press(qtbot, window, KEY.Key_Tab)
+    press(qtbot, window, KEY.Key_3)
+    assert ctx.annotations.get(made.id).artifact_type == "hallucination"
+    assert window.actions_by_id["undo"].text().startswith("Undo Retype")
+    press(qtbot, window, KEY.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert ctx.annotations.get(made.id).artifact_type == "glitch"
+    press(qtbot, window, KEY.Key_Z, Qt.KeyboardModifier.ControlModifier
+          | Qt.KeyboardModifier.ShiftModifier)
+    assert ctx.annotations.get(made.id).artifact_type == "hallucination"
+
+
+def test_playback_keys_are_disabled_and_say_why_without_sound(make_window, labeled, qtbot):
+    window = make_window()
+    if window.playback.available:
+        pytest.skip("this machine has a sound device; the capture tests cover playback keys")
+    for action_id in ("play_pause", "play_selection", "toggle_loop", "slower", "faster"):
+        action = window.actions_by_id[action_id]
+        assert not action.isEnabled()
+        assert action.toolTip().startswith("Playback disabled")
+    assert window.sound_label.text().startswith("No sound: ")
