@@ -740,6 +740,20 @@ def _print_push_report(report: Any) -> None:
     print(f"{report.requests} requests in {report.seconds:.1f} s")
 
 
+def _push_refused_json(args: argparse.Namespace, dataset: Any, error: DomainError) -> None:
+    """With --json a refused push still prints a report (nothing was sent), so a script
+    reads one shape either way; the error line goes to stderr as usual."""
+    if not args.json:
+        return
+    problems = getattr(error, "problems", [])
+    _print_json({"ok": False, "cancelled": False, "dataset_id": dataset.id,
+                 "dataset_name": dataset.name, "error": str(error), "sent_nothing": True,
+                 "failures": [{"kind": "audio", "name": p.filename, "local_id": p.audio_id,
+                               "reason": p.reason} for p in problems]
+                 or [{"kind": "dataset", "name": dataset.name, "local_id": dataset.id,
+                      "reason": str(error)}]})
+
+
 @command("push")
 def _push(ctx: AppContext, args: argparse.Namespace) -> int:
     import signal
@@ -754,7 +768,11 @@ def _push(ctx: AppContext, args: argparse.Namespace) -> int:
     options = PushOptions(sets=parse_set_selection(args.sets), convert_flac=args.convert_flac,
                           parallel_uploads=args.parallel)
     cancel = threading.Event()
-    client = connect(ctx, args.base_url, cancel=cancel)
+    try:
+        client = connect(ctx, args.base_url, cancel=cancel)
+    except DomainError as error:
+        _push_refused_json(args, dataset, error)
+        raise
 
     def on_interrupt(signum: int, frame: Any) -> None:
         if cancel.is_set():
@@ -767,6 +785,9 @@ def _push(ctx: AppContext, args: argparse.Namespace) -> int:
         with client:
             report = Pusher(ctx, client, options).run(
                 dataset.id, progress=None if args.json else _progress_printer(), cancel=cancel)
+    except DomainError as error:    # refused before anything was sent (audio, sets)
+        _push_refused_json(args, dataset, error)
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.json:

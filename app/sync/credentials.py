@@ -65,7 +65,19 @@ def keyring_status() -> KeyringStatus:
     if isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring)):
         return KeyringStatus(False, name, "no keyring backend is available on this system "
                              "(on Linux: a Secret Service such as GNOME Keyring or KWallet)")
+    if _writes_plain_files(backend):
+        return KeyringStatus(False, name, f"the only keyring backend is {name}, which would "
+                             f"keep the key in a plain file; install a Secret Service "
+                             f"(GNOME Keyring, KWallet) or use the environment variable")
     return KeyringStatus(True, name)
+
+
+def _writes_plain_files(backend) -> bool:
+    """keyrings.alt's file backends (plain text or weakly encoded): not a safe place."""
+    chain = getattr(backend, "backends", None)     # a ChainerBackend: look at its members
+    members = list(chain) if chain else [backend]
+    return bool(members) and all(type(b).__module__.startswith("keyrings.alt")
+                                 or "Plaintext" in type(b).__name__ for b in members)
 
 
 def no_keyring_message(status: KeyringStatus) -> str:
@@ -82,7 +94,7 @@ def load_api_key(base_url: str) -> ApiKey | None:
         return None
     try:
         stored = keyring.get_password(KEYRING_SERVICE, base_url)
-    except keyring.errors.KeyringError as error:
+    except Exception as error:  # noqa: BLE001 - any backend failure means "no key from there"
         log.warning("the keyring could not be read: %s", type(error).__name__)
         return None
     return ApiKey(stored, FROM_KEYRING) if stored else None
@@ -103,7 +115,7 @@ def stored_in_keyring(base_url: str) -> bool:
         return False
     try:
         return bool(keyring.get_password(KEYRING_SERVICE, base_url))
-    except keyring.errors.KeyringError:
+    except Exception:  # noqa: BLE001 - a backend that fails holds nothing we can use
         return False
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from app.core.context import AppContext
 from app.core.entities import PUBLISHED, Annotation, AnnotationSet, AudioFile, Dataset
-from app.core.errors import DomainError
+from app.core.errors import DomainError, NotFoundError
 from app.core.sync_state import (
     CONFIRMED,
     REQUESTED,
@@ -53,6 +53,7 @@ from app.sync.errors import (
     NetworkError,
     PermissionDeniedError,
     PushCancelled,
+    RateLimitedError,
     RemoteError,
     RemoteNotFoundError,
     RemoteRejectedError,
@@ -155,9 +156,11 @@ class _Progress:
 
 
 def _is_fatal(error: Exception) -> bool:
-    """Errors that will not go away for the next item: stop the whole push."""
+    """Errors that will not go away for the next item: stop the whole push. That includes
+    429/503 still answered after every retry (the platform is busy or in maintenance:
+    going on file after file would only wait out the same back-off again and again)."""
     return isinstance(error, (AuthenticationError, PermissionDeniedError, PushCancelled,
-                              CredentialsError)) or (
+                              CredentialsError, RateLimitedError)) or (
         isinstance(error, NetworkError) and not error.maybe_processed)
 
 
@@ -203,6 +206,8 @@ class Pusher:
         started = time.monotonic()
         dataset = self.ctx.datasets.get(dataset_id)
         report = PushReport(dataset.id, dataset.name, self.remote)
+        self._report = report
+        self._warnings_lock = threading.Lock()
         user_cancel = CancelToken(cancel)
         self._abort = threading.Event()
         self._fatal: Exception | None = None
@@ -229,6 +234,9 @@ class Pusher:
             report.cancelled = True
         except RemoteError as error:  # one that stops the whole push (401, network down ...)
             report.fail("dataset", dataset.name, str(error), dataset.id)
+        except NotFoundError as error:  # a set or file deleted here while the push ran
+            report.fail("dataset", dataset.name, f"{error} It was deleted while the push ran; "
+                        f"push again to bring the platform in line.", dataset.id)
         finally:
             report.requests = self.client.stats.requests - requests_before
             report.bytes_sent = self.client.stats.bytes_sent - bytes_before
@@ -522,13 +530,23 @@ class Pusher:
             if (item.get("original_filename") == filename
                     and item.get("processing_status") in (None, "pending")
                     and str(item.get("id")) not in linked):
-                self.client.delete_audio(remote_id, str(item["id"]))
+                self._delete_pending_record(remote_id, filename, str(item["id"]))
 
     def _drop_pending(self, remote_id: str, audio: AudioFile, remote_audio_id: str | None) -> None:
         """Abandon a pending remote record (expired URL, lost file) before asking anew."""
         if remote_audio_id:
-            self.client.delete_audio(remote_id, remote_audio_id)
+            self._delete_pending_record(remote_id, audio.original_filename, remote_audio_id)
         self.state.forget_audio(audio.id, self.remote)
+
+    def _delete_pending_record(self, remote_id: str, filename: str, remote_audio_id: str) -> None:
+        """Deleting audio is an assumed endpoint: where the platform refuses it, say in the
+        report that a pending record was left behind rather than stay silent."""
+        if not self.client.delete_audio(remote_id, remote_audio_id):
+            with self._warnings_lock:
+                self._report.warnings.append(
+                    f"The platform kept an abandoned pending upload record of '{filename}' "
+                    f"(id {remote_audio_id}; it refused the delete). It holds no audio and may "
+                    f"show there as a pending duplicate until the platform discards it.")
 
     def _fail_audio(self, report: PushReport, audio: AudioFile, reason: str) -> None:
         report.fail("audio", audio.original_filename, reason, audio.id)
@@ -583,8 +601,9 @@ class Pusher:
 
 def _same_dataset(remote: dict[str, Any], dataset: Dataset) -> bool:
     def norm(types: Iterable[dict[str, Any]]) -> list[tuple]:
-        return [(t.get("name"), t.get("description") or None, (t.get("color") or "").upper())
-                for t in types]
+        # By name: a platform that lists the types in another order holds the same ones.
+        return sorted((str(t.get("name")), t.get("description") or "", (t.get("color") or "").upper())
+                      for t in types)
     local_types = [{"name": t.name, "description": t.description, "color": t.color}
                    for t in dataset.artifact_types]
     return (remote.get("name") == dataset.name

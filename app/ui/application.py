@@ -61,7 +61,9 @@ def open_settings(paths: AppPaths) -> QSettings:
 
 def build_window(ctx: AppContext, settings: QSettings) -> MainWindow:
     store = Store(ctx)
-    tasks = TaskRunner()
+    # Four threads: a push and an audio import can each hold one for minutes (mostly
+    # waiting on the network or the disk) while peaks, previews and sync-state reads go on.
+    tasks = TaskRunner(max_threads=4)
     keymap = load_keymap(resource("keymap.json"), ctx.paths.keymap_file)
     window = MainWindow(store, settings, tasks, keymap)
     store.setParent(window)

@@ -81,31 +81,45 @@ def serve(directory: Path) -> None:
     counter = iter(range(1_000_000))
 
     def pace_fifo(fifo: Path, rate: int, channels: int, bits: int) -> None:
+        import fcntl
+        import select
+
         frame_bytes = channels * bits // 8
         device_buffer = 512 * frame_bytes
         while True:
-            fd = os.open(fifo, os.O_RDONLY)  # blocks until ALSA opens the stream
-            active.append(fd)
-            import fcntl
-
+            # Open without blocking and shrink the pipe *before* a writer can connect: once
+            # ALSA has written more than a page, the kernel refuses the shrink (EBUSY) and
+            # the "device" would swallow 64 KiB at once, far faster than real time.
+            fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
             try:
                 fcntl.fcntl(fd, F_SETPIPE_SZ, 4096)
                 small = True
             except OSError:
                 small = False
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLHUP)
+            while not poller.poll(200):      # a writer's first data (or its close)
+                pass
+            active.append(fd)                # a stream to finish before the pacer exits
+            os.set_blocking(fd, True)
             name = f"{next(counter):05d}"
-            start = time.monotonic()
+            start = None
             total = 0
             with open(directory / f"{name}.raw", "wb") as sink:
                 while True:
-                    allowed = (int((time.monotonic() - start) * rate) * frame_bytes
-                               + device_buffer - total)
-                    if allowed <= 0:
-                        time.sleep(0.001)
-                        continue
+                    if start is not None:
+                        allowed = (int((time.monotonic() - start) * rate) * frame_bytes
+                                   + device_buffer - total)
+                        if allowed <= 0:
+                            time.sleep(0.001)
+                            continue
+                    else:
+                        allowed = device_buffer
                     data = os.read(fd, min(allowed, 1 << 16))
                     if not data:
                         break
+                    if start is None:
+                        start = time.monotonic()   # the clock runs from the first sample
                     sink.write(data)
                     total += len(data)
             os.close(fd)

@@ -75,7 +75,9 @@ def test_range_with_pre_and_post_roll_plays_exactly_the_padded_range(tmp_path):
     # and nothing else: silence before (device start-up) and after (end of range)
     assert not captured[:lag].any()
     assert not captured[lag + len(expected):].any()
-    assert report.stats["underflows"] == 0
+    # No underflow count here: an audible gap inside the range already fails the sample
+    # comparison above, and a count on a loaded machine is a timing figure (make bench
+    # measures underflows under load).
     assert report.values["threads_left"] == []
 
 
@@ -184,7 +186,7 @@ def test_loop_repeats_the_range(tmp_path):
     passes = 3
     np.testing.assert_array_equal(captured[lag:lag + passes * len(one_pass), 0],
                                   np.tile(one_pass[:, 0], passes))
-    assert report.stats["underflows"] == 0
+    # (a gap between passes would fail the comparison; the count is a bench figure)
 
 
 def test_loop_can_be_switched_on_and_off_while_the_range_plays(tmp_path):

@@ -83,3 +83,37 @@ def test_an_unusable_settings_file_falls_back_to_the_default(tmp_path: Path) -> 
     assert RemoteSettings.load(tmp_path).base_url == DEFAULT_BASE_URL
     RemoteSettings.file(tmp_path).write_text("not json")
     assert RemoteSettings.load(tmp_path).base_url == DEFAULT_BASE_URL
+
+
+class PlaintextKeyring(MemoryKeyring):
+    """Stands for keyrings.alt's file backend (which writes the key to a plain file)."""
+
+
+class BrokenKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise OSError("the D-Bus session went away")
+
+
+def test_a_plain_text_keyring_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring()
+    keyring.set_keyring(backend)
+    try:
+        status = keyring_status()
+        assert not status.available and "plain file" in status.reason
+        with pytest.raises(CredentialsError, match=API_KEY_ENV):
+            store_api_key(URL, API_KEY)
+        assert backend.passwords == {}
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_a_failing_keyring_reads_as_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        assert load_api_key(URL) is None and not stored_in_keyring(URL)
+        with pytest.raises(CredentialsError):
+            require_api_key(URL)
+    finally:
+        keyring.set_keyring(previous)

@@ -25,6 +25,7 @@ from app.sync.report import PushProgress, PushReport
 from tests.audio_samples import write_tone
 from tests.sync.conftest import (
     API_KEY,
+    FAST,
     READ_ONLY_KEY,
     Labeled,
     assert_platform_equals_local,
@@ -105,6 +106,13 @@ def test_a_second_push_creates_nothing(ctx: AppContext, client: RelayClient,
     assert {r.method for r in server.requests} == {"GET"}
     assert len(server.requests) == second.requests <= 3
     assert_in_line(server, ctx, labeled, second, {1, 2})
+    # a platform that lists the types in another order holds the same dataset
+    remote = server.datasets[second.remote_dataset_id]
+    remote["artifact_types"] = list(reversed(remote["artifact_types"]))
+    server.reset_log()
+    third = push(ctx, client, labeled.dataset.id, sets="all")
+    assert third.ok and not third.dataset_updated
+    assert {r.method for r in server.requests} == {"GET"}
 
 
 def test_only_published_sets_by_default(ctx: AppContext, client: RelayClient,
@@ -233,6 +241,31 @@ def test_a_stored_upload_url_is_reused_or_replaced_when_expired(
     assert report.ok, report.failures
     assert len(server.api_requests("DELETE", "/audio/")) == 4
     assert_in_line(server, ctx, labeled, report, {1})
+
+
+def test_a_platform_that_refuses_to_delete_audio_is_said_in_the_report(
+        ctx: AppContext, client: RelayClient, server: StandinServer, labeled: Labeled) -> None:
+    server.expire_next_tickets = 1
+    server.add_fault("405", r"/audio/[0-9a-f-]+$", method="DELETE", times=10)
+    report = push(ctx, client, labeled.dataset.id)
+    assert report.ok, report.failures
+    assert len(report.warnings) == 1
+    assert "kept an abandoned pending upload record of 'clip0" in report.warnings[0]
+    assert len(server.api_requests("DELETE", "/audio/")) == 1
+
+
+def test_a_platform_busy_after_every_retry_stops_the_push(
+        ctx: AppContext, client: RelayClient, server: StandinServer, labeled: Labeled) -> None:
+    server.add_fault("503", r"/upload-url$", times=1000, retry_after="0")
+    report = push(ctx, client, labeled.dataset.id)
+    assert not report.ok and report.sets == []
+    assert [f.kind for f in report.failures] == ["dataset"]
+    assert "Service Unavailable" in report.failures[0].reason
+    # stopped at the first file that ran out of retries, not file after file
+    assert len(server.api_requests("POST", "/upload-url$")) < 4 * FAST.attempts
+    server.clear_faults()
+    report = push(ctx, client, labeled.dataset.id)
+    assert report.ok and len(report.audio_uploaded) == 4
 
 
 # -- refused keys ----------------------------------------------------------------------------------

@@ -243,6 +243,12 @@ def test_unaccepted_audio_is_refused_until_conversion_is_asked_for(
     assert refused.returncode == 1
     assert "take.aif: AIFF audio is not accepted by the platform" in refused.stderr
     assert "--convert-flac" in refused.stderr and server.requests == []
+    refused = cli("push", "TTS Glitches", "--base-url", server.base_url, "--json", env=key_env())
+    assert refused.returncode == 1 and server.requests == []
+    report = json.loads(refused.stdout)
+    assert report["ok"] is False and report["sent_nothing"] is True
+    assert [(f["kind"], f["name"]) for f in report["failures"]] == [("audio", "take.aif")]
+    assert "AIFF audio is not accepted" in report["failures"][0]["reason"]
     converted = cli("push", "TTS Glitches", "--base-url", server.base_url, "--convert-flac",
                     "--json", env=key_env())
     assert converted.returncode == 0, converted.stderr

@@ -125,6 +125,23 @@ def test_settings_check_the_key_then_store_it_in_the_keyring_only(
     assert RemoteSettings.load(ctx.paths.config_dir).base_url == server.base_url
 
 
+def test_cancel_while_a_key_is_being_checked_stores_nothing(
+        ctx: AppContext, make_window, qtbot, server: StandinServer, memory_keyring) -> None:
+    server.add_fault("delay", r"/datasets$", seconds=0.8)
+    window = make_window()
+    window.platform_settings_action.trigger()
+    dialog = window.platform_dialog
+    dialog.url_edit.setText(server.base_url)
+    qtbot.keyClicks(dialog.key_edit, API_KEY)
+    qtbot.mouseClick(dialog.store_button, Qt.MouseButton.LeftButton)
+    assert dialog.busy
+    dialog.reject()
+    qtbot.waitUntil(lambda: window.tasks.active == 0, timeout=10_000)
+    assert server.api_requests("GET", r"/datasets$")       # the check did run ...
+    assert memory_keyring.passwords == {}                   # ... but nothing was stored
+    assert not RemoteSettings.file(ctx.paths.config_dir).exists()
+
+
 def test_test_connection_says_when_the_platform_cannot_be_reached(
         ctx: AppContext, make_window, qtbot, memory_keyring) -> None:
     window = make_window()

@@ -144,6 +144,7 @@ class PushDialog(QDialog):
         self.report: PushReport | None = None
         self.last_progress: PushProgress | None = None
         self.base_url = platform_url(store.ctx)
+        self._read_key()
         self.setWindowTitle(f"Push '{self.dataset.name}' to the Platform")
 
         self.header = QLabel()
@@ -268,7 +269,13 @@ class PushDialog(QDialog):
         """Platform Settings saved an address or a key: push there (unless running)."""
         if self.task is None:
             self.base_url = platform_url(self.store.ctx)
+            self._read_key()
             self.refresh()
+
+    def _read_key(self) -> None:
+        """Whether there is a key for the address: read once (the keyring may be a D-Bus
+        round trip), not on every change of the options."""
+        self.has_key = load_api_key(self.base_url) is not None
 
     def refresh(self) -> None:
         """Header, key state, audio problems and whether Push can start."""
@@ -276,8 +283,7 @@ class PushDialog(QDialog):
         self.header.setText(
             f"'{self.dataset.name}': {plural(len(audio), 'audio file')}, "
             f"{plural(len(self.sets), 'annotation set')}  →  {self.base_url}")
-        key = load_api_key(self.base_url)
-        if key is None:
+        if not self.has_key:
             self.key_message.show_message(
                 ERROR, f"No API key for {host_of(self.base_url)}: store one in Platform "
                        f"Settings first.", "Platform Settings…")
@@ -304,7 +310,7 @@ class PushDialog(QDialog):
             or (isinstance(selection, tuple) and not selection)
         self.push_button.setToolTip("No set is chosen: only the dataset, its types and audio "
                                     "are pushed." if nothing else "")
-        self.push_button.setEnabled(key is not None and not blocking and self.task is None)
+        self.push_button.setEnabled(self.has_key and not blocking and self.task is None)
 
     # -- progress ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ cleared once it is; it is never shown again, logged or written to a file.
 from __future__ import annotations
 
 import logging
+import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,10 +28,7 @@ from app.core.context import AppContext
 from app.core.errors import DomainError
 from app.sync.credentials import (
     API_KEY_ENV,
-    FROM_ENVIRONMENT,
-    FROM_KEYRING,
     keyring_status,
-    load_api_key,
     no_keyring_message,
     stored_in_keyring,
 )
@@ -48,19 +46,20 @@ def backend_label(backend: str) -> str:
     return parts[-2] if parts[-1] == "Keyring" and len(parts) > 1 else parts[-1]
 
 
-def key_state_text(base_url: str) -> str:
-    """Where the key for ``base_url`` comes from, in one sentence."""
-    key = load_api_key(base_url)
+def key_state(base_url: str) -> tuple[str, bool]:
+    """Where the key for ``base_url`` comes from, in one sentence, and whether one is stored
+    in the keyring (one keyring read: it may be a D-Bus round trip)."""
     status = keyring_status()
     stored = stored_in_keyring(base_url)
-    if key is not None and key.source == FROM_ENVIRONMENT:
+    from_environment = bool(os.environ.get(API_KEY_ENV, "").strip())
+    if from_environment:
         also = " (a key is also stored in the keyring; the variable wins)" if stored else ""
-        return f"From the environment variable {API_KEY_ENV}{also}."
-    if key is not None and key.source == FROM_KEYRING:
-        return f"Stored in the keyring ({backend_label(status.backend)})."
+        return f"From the environment variable {API_KEY_ENV}{also}.", stored
+    if stored:
+        return f"Stored in the keyring ({backend_label(status.backend)}).", True
     if not status.available:
-        return f"None. {no_keyring_message(status)}"
-    return "None stored for this address."
+        return f"None. {no_keyring_message(status)}", False
+    return "None stored for this address.", False
 
 
 class RemoteSettingsDialog(QDialog):
@@ -76,6 +75,8 @@ class RemoteSettingsDialog(QDialog):
         self.tasks = tasks
         self._task: Task | None = None
         self._key_stored = False
+        self._key_url: str | None = None
+        self._closed = False
         settings = RemoteSettings.load(ctx.paths.config_dir)
 
         intro = NoteLabel()
@@ -160,11 +161,17 @@ class RemoteSettingsDialog(QDialog):
         self.message.clear()
         self._read_key_state()
 
-    def _read_key_state(self) -> None:
-        """Ask the keyring once per address (it may be a D-Bus round trip), not per key."""
+    def _read_key_state(self, again: bool = False) -> None:
+        """Ask the keyring once per address typed (it may be a D-Bus round trip), and again
+        after the key was stored or removed."""
         url = self.base_url()
-        self._key_stored = url is not None and stored_in_keyring(url)
-        self.key_state.setText(key_state_text(url) if url is not None else "-")
+        if url is None:
+            self._key_url, self._key_stored = None, False
+            self.key_state.setText("-")
+        elif again or url != self._key_url:
+            text, self._key_stored = key_state(url)
+            self._key_url = url
+            self.key_state.setText(text)
         self._refresh_buttons()
 
     @property
@@ -181,22 +188,29 @@ class RemoteSettingsDialog(QDialog):
         self.key_edit.setReadOnly(self.busy)
 
     def _run(self, fn, on_result, what: str) -> None:
+        """``fn(cancelled)`` in the background; its result shown here, unless the dialog
+        was closed meanwhile (Cancel also stops a key check before the key is stored)."""
         self.message.show_message(NOTE, what)
 
         def finished(result) -> None:
             self._task = None
+            if self._closed:
+                return
             on_result(result)
-            self._read_key_state()
+            self._read_key_state(again=True)
 
         def failed(error: BaseException) -> None:
             self._task = None
+            if self._closed:
+                return
             text = str(error) if isinstance(error, DomainError) else \
                 f"Unexpected error ({type(error).__name__}); see the log."
             self.message.show_message(ERROR, text)
-            self._read_key_state()
+            self._read_key_state(again=True)
 
-        self._task = self.tasks.start(lambda _report, _cancelled: fn(), name="remote settings",
-                                      on_result=finished, on_error=failed)
+        self._task = self.tasks.start(lambda _report, cancelled: fn(cancelled),
+                                      name="remote settings", on_result=finished,
+                                      on_error=failed)
         self._refresh_buttons()
 
     # -- actions ----------------------------------------------------------------------------
@@ -220,7 +234,7 @@ class RemoteSettingsDialog(QDialog):
             else:
                 self.message.show_message(ERROR, f"Cannot reach {check.base_url}: {check.message}")
 
-        self._run(lambda: check_connection(url), shown, f"Connecting to {url}…")
+        self._run(lambda _cancelled: check_connection(url), shown, f"Connecting to {url}…")
 
     def store_key(self) -> None:
         from app.sync.client import RelayClient
@@ -236,14 +250,18 @@ class RemoteSettingsDialog(QDialog):
             self.message.show_message(ERROR, no_keyring_message(status))
             return
 
-        def check_and_store() -> str:
+        def check_and_store(cancelled) -> str | None:
             with RelayClient(url, ApiKey(key, "dialog"), policy=RetryPolicy(attempts=2)) as client:
                 client.check_access()
+            if cancelled():
+                return None      # the dialog was cancelled meanwhile: store nothing
             store_api_key(url, key)
             RemoteSettings(url).save(self.ctx.paths.config_dir)
             return url
 
-        def stored(address: str) -> None:
+        def stored(address: str | None) -> None:
+            if address is None:
+                return
             self.key_edit.clear()
             self.message.show_message(SUCCESS, f"The key works with {address} and is stored in "
                                                f"the keyring.")
@@ -264,7 +282,7 @@ class RemoteSettingsDialog(QDialog):
             return
         self.message.show_message(NOTE, f"Removed the key for {url} from the keyring." if removed
                                   else f"No key for {url} was stored in the keyring.")
-        self._read_key_state()
+        self._read_key_state(again=True)
 
     def accept(self) -> None:
         url = self.base_url()
@@ -278,9 +296,11 @@ class RemoteSettingsDialog(QDialog):
                                              f"{error.strerror or error}.")
             return
         self.saved.emit(url)
+        self._closed = True
         super().accept()
 
     def reject(self) -> None:
         if self._task is not None:
             self._task.cancel()
+        self._closed = True
         super().reject()
