@@ -280,6 +280,10 @@ def _scenario(spec: dict) -> dict:
                 for _ in range(count):
                     engine.position_ms()
                 values["position_call_us"] = (time.perf_counter() - begin) / count * 1e6
+                begin = time.perf_counter()
+                for _ in range(count):
+                    engine.display_position_ms()
+                values["display_position_call_us"] = (time.perf_counter() - begin) / count * 1e6
             else:
                 raise ValueError(f"unknown action {action}")
         stats = engine.stats()

@@ -116,8 +116,15 @@ def test_position_clock_cost(tmp_path, bench):
         ["call", "load", str(wav)], ["call", "play", 0], ["sleep", 0.3],
         ["time_position_calls", 20000], ["call", "stop"],
     ])
-    cost = report.values["position_call_us"]
-    bench("position_ms() while playing, per call", cost, "us", "<< 2 ms at 60 Hz", cost < 100)
+    # The playhead's clock (60 Hz): extrapolated from the last callback, no driver call.
+    cost = report.values["display_position_call_us"]
+    bench("display_position_ms() while playing (the playhead's clock), per call", cost, "us",
+          "<= 100 us (60 Hz)", cost <= 100)
+    # The exact clock asks the driver (stream.time): used once per key press (I, O, pause),
+    # never per frame; on ALSA's file plugin it costs a few hundred microseconds.
+    exact = report.values["position_call_us"]
+    bench("  position_ms() (exact, stream.time; per key press), per call", exact, "us",
+          "<< 150 ms key budget", exact < 2000)
 
 
 def test_null_sink_does_not_pace(tmp_path, bench):
