@@ -222,6 +222,8 @@ def test_cancel_stops_the_push_and_the_next_push_finishes_without_duplicates(
         qtbot.waitUntil(lambda: dialog.last_progress is not None
                         and dialog.last_progress.files_done >= 1, timeout=20_000)
         assert dialog.cancel_button.text() == "Cancel Push"
+        assert dialog.phase_label.text() == "Uploading audio…"
+        assert dialog.bars["annotations"][1].text() == "after the audio"   # not "0 / 0"
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     report = blocker.args[0]
     assert report.cancelled and dialog.result_message.kind == "warning"

@@ -377,8 +377,10 @@ class PushDialog(QDialog):
                 f"{progress.files_done} / {progress.files_total}")
         set_bar("bytes", progress.bytes_sent, progress.bytes_total,
                 f"{megabytes(progress.bytes_sent)} / {megabytes(progress.bytes_total)}")
+        counted = progress.annotations_total or progress.phase in (ANNOTATIONS, DONE)
         set_bar("annotations", progress.annotations_done, progress.annotations_total,
-                f"{progress.annotations_done} / {progress.annotations_total}")
+                f"{progress.annotations_done} / {progress.annotations_total}" if counted
+                else "after the audio")
 
     # -- the report -------------------------------------------------------------------------
 
