@@ -328,3 +328,39 @@ def test_the_push_dialog_renders_readably(ctx: AppContext, make_window, qtbot, t
     qtbot.waitUntil(lambda: dialog.close_button.width() > 20)   # laid out, then grabbed
     assert dialog.grab().save(str(tmp_path / "push-report.png"))
     dialog.close()
+
+
+def test_without_a_keyring_the_window_says_so_and_the_environment_key_is_used(
+        ctx: AppContext, make_window, qtbot, tmp_path: Path, server: StandinServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+    import keyring.backends.fail
+
+    from app.sync.credentials import API_KEY_ENV
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        labeled = make_labeled(ctx, tmp_path, files=1)
+        RemoteSettings(server.base_url).save(ctx.paths.config_dir)
+        window = make_window()
+        window.platform_settings_action.trigger()
+        settings = window.platform_dialog
+        assert "no keyring backend is available" in settings.key_state.text()
+        assert API_KEY_ENV in settings.key_state.text()
+        qtbot.keyClicks(settings.key_edit, API_KEY)
+        qtbot.mouseClick(settings.store_button, Qt.MouseButton.LeftButton)
+        assert settings.message.kind == "error" and API_KEY_ENV in settings.message.text()
+        written = [p for p in ctx.paths.config_dir.rglob("*") if p.is_file()]
+        assert not any(API_KEY.encode() in p.read_bytes() for p in written)  # no file fallback
+        settings.reject()
+
+        monkeypatch.setenv(API_KEY_ENV, API_KEY)
+        dialog = open_push(window, qtbot)
+        assert dialog.key_message.text() == ""
+        report = run_push(dialog, qtbot)
+        assert report.ok and report.remote_dataset_id in server.datasets
+        assert len(server.audio_of(report.remote_dataset_id)) == len(labeled.audio)
+        dialog.close()
+    finally:
+        keyring.set_keyring(previous)
