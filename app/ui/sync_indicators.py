@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 from app.core.errors import DomainError
-from app.core.sync_state import ItemSyncState, SyncStatus
+from app.core.sync_state import ItemSyncState, SyncStateService, SyncStatus
+from app.sync.settings import RemoteSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,12 @@ STATUS_TITLES = {
     SyncStatus.FAILED: "Push failed",
 }
 REFRESH_DELAY_MS = 120   # edits come in bursts (a drag, an undo of many); one query after
+
+
+def platform_url(config_dir) -> str:
+    """The platform in the settings. Read here rather than through app.sync.connect, which
+    would load httpx and keyring (half a second) on the UI thread at the first refresh."""
+    return RemoteSettings.load(config_dir).base_url
 
 
 def format_when(moment: datetime | None) -> str:
@@ -129,7 +136,8 @@ class SyncIndicators(QObject):
     Whatever can change a sync state schedules one refresh: an edit through the store
     (annotations, sets, the dataset, imported audio), another dataset or set opened, a push
     that ended, another platform address saved. The refresh reads the database only
-    (``app.sync.connect.sync_overview``) and runs once per burst of changes.
+    (``SyncStateService.overview``, as ``app.sync.connect.sync_overview`` does, without
+    loading httpx and keyring) and runs once per burst of changes.
     """
 
     refreshed = Signal()
@@ -185,15 +193,14 @@ class SyncIndicators(QObject):
         if self._task is not None:
             self._again = True
             return
-        from app.sync.connect import platform_url, sync_overview
-
         everything, self._all = self._all, False
         ctx = self.store.ctx
         window = self.window
-        remote = platform_url(ctx)
+        remote = platform_url(ctx.paths.config_dir)
         current = window.dataset.id if window.dataset is not None else None
         model = window.browser.datasets_model
         ids = [d.id for d in model.datasets()] if everything else ([current] if current else [])
+        service = SyncStateService(ctx.db)
 
         def read(_report, cancelled) -> dict:
             found = {}
@@ -201,7 +208,7 @@ class SyncIndicators(QObject):
                 if cancelled():
                     break
                 try:
-                    found[dataset_id] = sync_overview(ctx, dataset_id, remote)
+                    found[dataset_id] = service.overview(dataset_id, remote)
                 except DomainError as error:  # deleted meanwhile, or the database is busy
                     log.info("no sync state for dataset %s: %s", dataset_id, error)
             return found

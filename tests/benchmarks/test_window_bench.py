@@ -191,3 +191,48 @@ def test_key_press_to_sound_and_playhead_rate(tmp_path, bench):
     bench("playhead update cost, max", max(durations_ms), "ms", "")
     bench("output underflows during 5 s of window playback", out["underflows"], "count", "0",
           out["underflows"] == 0)
+
+
+def test_open_an_hour_in_the_window(tmp_path, qtbot, bench):
+    """The window's whole path to a file (database read, browser, title, playback load,
+    then the waveform), on an imported hour of 48 kHz WAV, first open and reopen."""
+    from tests.benchmarks.test_waveform_bench import speech_like_hour
+
+    from app.ui.application import build_window, ensure_application, open_settings
+
+    ensure_application()
+    hour = speech_like_hour(tmp_path / "hour.wav", "PCM_16", "WAV")
+    short = tmp_path / "short.wav"
+    sf.write(str(short), np.zeros(16000, dtype=np.int16), 16000, subtype="PCM_16")
+    ctx = AppContext.open(resolve_paths(home=tmp_path / "home"))
+    try:
+        dataset = ctx.datasets.create("Bench", None, [ArtifactType("glitch")])
+        report = ctx.audio.import_paths(dataset.id, [hour, short])
+        assert report.ok
+        by_name = {a.original_filename: a for a in report.imported}
+        ctx.sets.create(dataset.id)
+        window = build_window(ctx, open_settings(ctx.paths))
+        qtbot.addWidget(window)
+        window.resize(1920, 1080)
+        window.show()
+        window.load_datasets()
+        window.open_dataset(dataset.id, audio_id=by_name["short.wav"].id)
+        qtbot.waitUntil(lambda: window.waveform.waveform_state() == "fine", timeout=30_000)
+        figures = []
+        for _ in range(2):          # the first open computes the pyramid, the second reads it
+            window.open_audio(by_name["short.wav"].id)
+            qtbot.waitUntil(lambda: window.waveform.waveform_state() == "fine", timeout=30_000)
+            window.waveform._wave.painted_state = "empty"    # set again by the next paint
+            start = time.perf_counter()
+            window.open_audio(by_name["hour.wav"].id)
+            qtbot.waitUntil(lambda: window.waveform._wave.painted_state in ("sketch", "fine"),
+                            timeout=30_000)
+            figures.append((time.perf_counter() - start) * 1000)
+            qtbot.waitUntil(lambda: window.waveform.waveform_state() == "fine", timeout=60_000)
+        bench("window: open the 1-hour WAV from the file list -> first waveform paint",
+              figures[0], "ms", "<= 300 ms", figures[0] <= 300)
+        bench("window: reopen it (cached pyramid) -> first paint", figures[1], "ms",
+              "<= 100 ms", figures[1] <= 100)
+        window.close()
+    finally:
+        ctx.close()
