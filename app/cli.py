@@ -726,18 +726,8 @@ def _print_push_report(report: Any) -> None:
             else "unchanged")
     print(f"Pushed '{report.dataset_name}' to {report.base_url}: remote dataset "
           f"{report.remote_dataset_id or '-'} ({what}).")
-    converted = f", {len(report.audio_converted)} converted to FLAC" if report.audio_converted else ""
-    print(f"audio: {len(report.audio_uploaded)} uploaded, {len(report.audio_skipped)} already "
-          f"there, {len(report.audio_failed)} failed{converted}")
-    for result in report.sets:
-        done = [word for word, flag in (("created", result.created), ("updated", result.updated),
-                                        ("published", result.published)) if flag]
-        remote = f"remote v{result.remote_version}" if result.remote_version else "not on the platform"
-        print(f"set v{result.local_version} ({result.local_status}) -> {remote}: "
-              f"{', '.join(done) or 'unchanged'}")
-    print(f"annotations: {report.annotations_created} created, {report.annotations_updated} "
-          f"updated, {report.annotations_deleted} deleted")
-    print(f"{report.requests} requests in {report.seconds:.1f} s")
+    for line in report.summary_lines():
+        print(line)
 
 
 def _push_refused_json(args: argparse.Namespace, dataset: Any, error: DomainError) -> None:

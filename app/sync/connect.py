@@ -18,12 +18,13 @@ from app.sync.credentials import (
 )
 from app.sync.errors import AuthenticationError, NetworkError, RemoteError
 from app.sync.retry import RetryPolicy
-from app.sync.settings import RemoteSettings, normalize_base_url
+from app.sync.settings import normalize_base_url
+from app.sync.settings import platform_url as settings_platform_url
 
 
 def platform_url(ctx: AppContext, given: str | None = None) -> str:
     """``given`` (validated), else the address in the settings, else the default."""
-    return normalize_base_url(given) if given else RemoteSettings.load(ctx.paths.config_dir).base_url
+    return settings_platform_url(ctx.paths.config_dir, given)
 
 
 def connect(ctx: AppContext, base_url: str | None = None,

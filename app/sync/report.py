@@ -112,6 +112,26 @@ class PushReport:
     def annotations_deleted(self) -> int:
         return sum(s.annotations_deleted for s in self.sets)
 
+    def summary_lines(self) -> list[str]:
+        """What the push did, a line per part: audio, each set, annotations and requests
+        (what the command line prints and the window's report shows)."""
+        converted = (f", {len(self.audio_converted)} converted to FLAC"
+                     if self.audio_converted else "")
+        lines = [f"audio: {len(self.audio_uploaded)} uploaded, {len(self.audio_skipped)} "
+                 f"already there, {len(self.audio_failed)} failed{converted}"]
+        for result in self.sets:
+            done = [word for word, flag in (("created", result.created),
+                                            ("updated", result.updated),
+                                            ("published", result.published)) if flag]
+            remote = (f"remote v{result.remote_version}" if result.remote_version
+                      else "not on the platform")
+            lines.append(f"set v{result.local_version} ({result.local_status}) -> {remote}: "
+                         f"{', '.join(done) or 'unchanged'}")
+        lines.append(f"annotations: {self.annotations_created} created, "
+                     f"{self.annotations_updated} updated, {self.annotations_deleted} deleted")
+        lines.append(f"{self.requests} requests in {self.seconds:.1f} s")
+        return lines
+
     def fail(self, kind: str, name: str, reason: str, local_id: str | None = None) -> None:
         self.failures.append(PushFailure(kind, name, reason, local_id))
 

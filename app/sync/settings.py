@@ -116,3 +116,9 @@ class RemoteSettings:
         finally:
             Path(temp).unlink(missing_ok=True)
         return path
+
+
+def platform_url(config_dir: Path, given: str | None = None) -> str:
+    """``given`` (validated), else the address in the settings, else the default. Light: the
+    window's sync indicators call it without loading httpx or keyring."""
+    return normalize_base_url(given) if given else RemoteSettings.load(config_dir).base_url

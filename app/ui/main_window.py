@@ -758,8 +758,7 @@ class MainWindow(QMainWindow):
             self._type_key_step = (name, self.undo_stack.index())
 
     def _held_key_drag(self, type_name: str) -> None:
-        step = getattr(self, "_type_key_step", None)
-        self._type_key_step = None
+        step, self._type_key_step = self._type_key_step, None
         if step is not None and step[0] == type_name and self.undo_stack.index() == step[1]:
             self.undo_stack.undo()
 
@@ -1243,21 +1242,21 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/follow_playhead", self.follow_action.isChecked())
         self.settings.sync()
 
+    def _quit_anyway(self, question: str) -> bool:
+        return QMessageBox.question(self, APP_NAME, question) == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        push = getattr(self, "push_dialog", None)
+        push = self.push_dialog
         if push is not None and push.running:
-            answer = QMessageBox.question(
-                self, APP_NAME, "A push to the platform is running. Cancel it and quit? (What "
-                "was sent is recorded; the next push continues from there.)")
-            if answer != QMessageBox.StandardButton.Yes:
+            if not self._quit_anyway("A push to the platform is running. Cancel it and quit? "
+                                     "(What was sent is recorded; the next push continues "
+                                     "from there.)"):
                 event.ignore()
                 return
             push.cancel_push()
         if self.importer.busy:
-            answer = QMessageBox.question(
-                self, APP_NAME, "An audio import is running. Cancel it and quit? (Files "
-                "imported so far are kept.)")
-            if answer != QMessageBox.StandardButton.Yes:
+            if not self._quit_anyway("An audio import is running. Cancel it and quit? (Files "
+                                     "imported so far are kept.)"):
                 event.ignore()
                 return
             self.importer.cancel()

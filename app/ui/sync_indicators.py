@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 from app.core.errors import DomainError
 from app.core.sync_state import ItemSyncState, SyncStateService, SyncStatus
-from app.sync.settings import RemoteSettings
+from app.sync.settings import platform_url
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,6 @@ STATUS_TITLES = {
     SyncStatus.FAILED: "Push failed",
 }
 REFRESH_DELAY_MS = 120   # edits come in bursts (a drag, an undo of many); one query after
-
-
-def platform_url(config_dir) -> str:
-    """The platform in the settings. Read here rather than through app.sync.connect, which
-    would load httpx and keyring (half a second) on the UI thread at the first refresh."""
-    return RemoteSettings.load(config_dir).base_url
 
 
 def format_when(moment: datetime | None) -> str:
@@ -146,7 +140,6 @@ class SyncIndicators(QObject):
         super().__init__(window)
         self.window = window
         self.store = window.store
-        self.remote: str | None = None
         self._all = True
         self._task = None
         self._again = False
@@ -196,13 +189,13 @@ class SyncIndicators(QObject):
         everything, self._all = self._all, False
         ctx = self.store.ctx
         window = self.window
-        remote = platform_url(ctx.paths.config_dir)
         current = window.dataset.id if window.dataset is not None else None
         model = window.browser.datasets_model
         ids = [d.id for d in model.datasets()] if everything else ([current] if current else [])
         service = SyncStateService(ctx.db)
 
-        def read(_report, cancelled) -> dict:
+        def read(_report, cancelled) -> tuple[str, dict]:
+            remote = platform_url(ctx.paths.config_dir)
             found = {}
             for dataset_id in ids:
                 if cancelled():
@@ -211,10 +204,10 @@ class SyncIndicators(QObject):
                     found[dataset_id] = service.overview(dataset_id, remote)
                 except DomainError as error:  # deleted meanwhile, or the database is busy
                     log.info("no sync state for dataset %s: %s", dataset_id, error)
-            return found
+            return remote, found
 
-        def show(found: dict) -> None:
-            self.remote = remote
+        def show(result: tuple[str, dict]) -> None:
+            remote, found = result
             open_now = window.dataset.id if window.dataset is not None else None
             overview = found.get(open_now) if open_now == current else None
             if overview is not None:

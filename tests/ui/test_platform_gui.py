@@ -60,6 +60,15 @@ def open_push(window, qtbot):
     return window.push_dialog
 
 
+def buttons_laid_out(dialog) -> bool:
+    """The end-of-push buttons are shown, inside the dialog, side by side, not cut."""
+    close, copy = dialog.close_button.geometry(), dialog.copy_button.geometry()
+    box = dialog.buttons.rect()
+    return (dialog.close_button.isVisible() and dialog.copy_button.isVisible()
+            and box.contains(close) and box.contains(copy) and not close.intersects(copy)
+            and close.height() == copy.height() and close.width() >= close.height())
+
+
 def click_option(button) -> None:
     """Click a radio button on its label, as a user does (its middle may be empty space)."""
     from pytestqt.qtbot import QtBot
@@ -258,7 +267,7 @@ def test_a_refused_key_is_reported_and_the_dataset_reads_failed(
     assert "permission" in reason.lower() or "403" in reason
     assert READ_ONLY_KEY not in reason and READ_ONLY_KEY not in dialog.result_message.text()
     qtbot.waitUntil(lambda: dataset_status(window, labeled.dataset.id) is SyncStatus.FAILED)
-    qtbot.waitUntil(lambda: dialog.close_button.width() > 20)
+    qtbot.waitUntil(lambda: buttons_laid_out(dialog))
     assert dialog.grab().save(str(tmp_path / "push-failed.png"))
     dialog.close()
 
@@ -325,7 +334,7 @@ def test_the_push_dialog_renders_readably(ctx: AppContext, make_window, qtbot, t
     report = run_push(dialog, qtbot)
     assert report.ok and len(report.sets) == 2
     assert dialog.close_button.isVisible() and not dialog.cancel_button.isVisible()
-    qtbot.waitUntil(lambda: dialog.close_button.width() > 20)   # laid out, then grabbed
+    qtbot.waitUntil(lambda: buttons_laid_out(dialog))      # then grabbed
     assert dialog.grab().save(str(tmp_path / "push-report.png"))
     dialog.close()
 

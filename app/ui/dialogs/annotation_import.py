@@ -205,7 +205,8 @@ class FileList(QListWidget):
         return [Path(self.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.count())]
 
 
-def _tree(object_name: str, headers: list[str]) -> QTreeWidget:
+def report_tree(object_name: str, headers: list[str]) -> QTreeWidget:
+    """A read-only list with columns, for reports (also the push dialog's)."""
     tree = QTreeWidget()
     tree.setObjectName(object_name)
     tree.setHeaderLabels(headers)
@@ -230,8 +231,8 @@ def _tree(object_name: str, headers: list[str]) -> QTreeWidget:
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
-def _rows(tree: QTreeWidget, rows: Iterable[Sequence[str]], total: int,
-          numeric: Sequence[int] = ()) -> None:
+def fill_rows(tree: QTreeWidget, rows: Iterable[Sequence[str]], total: int,
+              numeric: Sequence[int] = ()) -> None:
     tree.clear()
     items = []
     for row in rows:
@@ -438,11 +439,11 @@ class ImportAnnotationsDialog(QDialog):
         self.types_message.action_clicked.connect(lambda: self.add_types_check.setChecked(True))
         self.error_message.action_clicked.connect(self.schedule_preview)  # "Check Again"
 
-        self.types_tree = _tree("typesTree", ["Artifact type", "Annotations", ""])
-        self.audio_tree = _tree("audioTree", ["Audio file", "Annotations"])
-        self.unmatched_tree = _tree("unmatchedTree", ["Audio name in the files", "Annotations",
+        self.types_tree = report_tree("typesTree", ["Artifact type", "Annotations", ""])
+        self.audio_tree = report_tree("audioTree", ["Audio file", "Annotations"])
+        self.unmatched_tree = report_tree("unmatchedTree", ["Audio name in the files", "Annotations",
                                                       "Why it is skipped"])
-        self.problems_tree = _tree("problemsTree", ["Where (file:line)", "Problem"])
+        self.problems_tree = report_tree("problemsTree", ["Where (file:line)", "Problem"])
         self.tabs = QTabWidget()
         self.tabs.setObjectName("previewTabs")
         self.tabs.setDocumentMode(True)
@@ -769,15 +770,15 @@ class ImportAnnotationsDialog(QDialog):
 
         type_rows = [(name, count, type_note(name))
                      for name, count in preview.counts_by_type.items()]
-        _rows(self.types_tree, type_rows, len(type_rows), numeric=(1,))
-        _rows(self.audio_tree, preview.counts_by_audio.items(), len(preview.counts_by_audio),
+        fill_rows(self.types_tree, type_rows, len(type_rows), numeric=(1,))
+        fill_rows(self.audio_tree, preview.counts_by_audio.items(), len(preview.counts_by_audio),
               numeric=(1,))
         where = LocationText(preview.files)
-        _rows(self.unmatched_tree, ((u.name, u.annotation_count,
+        fill_rows(self.unmatched_tree, ((u.name, u.annotation_count,
                                      f"{sentence(u.reason)} ({where.many(u.locations)})")
                                     for u in preview.unmatched), len(preview.unmatched),
               numeric=(1,))
-        _rows(self.problems_tree, ((where(p.location), sentence(p.message))
+        fill_rows(self.problems_tree, ((where(p.location), sentence(p.message))
                                    for p in preview.problems),
               len(preview.problems))
         self._tab_titles(len(type_rows), len(preview.counts_by_audio), len(preview.unmatched),

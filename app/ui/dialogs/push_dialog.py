@@ -52,7 +52,14 @@ from app.sync.report import (
     PushProgress,
     PushReport,
 )
-from app.ui.dialogs.annotation_import import SUCCESS, Message, NoteLabel, _tree, plural, _rows
+from app.ui.dialogs.annotation_import import (
+    SUCCESS,
+    Message,
+    NoteLabel,
+    fill_rows,
+    plural,
+    report_tree,
+)
 from app.ui.dialogs.inline_message import ERROR, NOTE, WARNING
 from app.ui.store import Store
 from app.ui.tasks import Task, TaskRunner
@@ -74,7 +81,7 @@ def host_of(url: str) -> str:
 
 
 def report_summary(report: PushReport) -> str:
-    """What the push did, in two or three sentences."""
+    """A sentence on the outcome, then what the push did (``PushReport.summary_lines``)."""
     where = host_of(report.base_url)
     if report.cancelled:
         head = (f"Push to {where} cancelled. What was sent is recorded; the next push "
@@ -83,26 +90,8 @@ def report_summary(report: PushReport) -> str:
         head = f"'{report.dataset_name}' is on {where}."
     else:
         head = f"Push to {where} finished with {plural(len(report.failures), 'problem')}."
-    audio = (f"Audio: {len(report.audio_uploaded)} uploaded, "
-             f"{len(report.audio_skipped)} already there")
-    if report.audio_failed:
-        audio += f", {len(report.audio_failed)} failed"
-    if report.audio_converted:
-        audio += f", {len(report.audio_converted)} converted to FLAC"
-    sets = []
-    for result in report.sets:
-        done = [w for w, flag in (("created", result.created), ("updated", result.updated and
-                                                                not result.created),
-                                  ("published", result.published)) if flag]
-        target = f"remote v{result.remote_version}" if result.remote_version else "not sent"
-        sets.append(f"v{result.local_version} → {target} ({', '.join(done) or 'unchanged'})")
-    lines = [head, audio + "."]
-    if sets:
-        lines.append("Sets: " + "; ".join(sets) + ".")
-    lines.append(f"Annotations: {report.annotations_created} created, "
-                 f"{report.annotations_updated} updated, {report.annotations_deleted} deleted. "
-                 f"{plural(report.requests, 'request')} in {report.seconds:.1f} s.")
-    return "\n".join(lines)
+    lines = [line[0].upper() + line[1:] for line in report.summary_lines()]
+    return "\n".join([head, *lines])
 
 
 class _Throttle:
@@ -140,6 +129,7 @@ class PushDialog(QDialog):
         self.tasks = tasks
         self.dataset = store.dataset(dataset_id)
         self.sets: list[AnnotationSet] = store.sets(dataset_id)
+        self.audio = store.audio_files(dataset_id)    # read once: refresh() runs per option
         self.task: Task | None = None
         self.report: PushReport | None = None
         self.last_progress: PushProgress | None = None
@@ -228,14 +218,14 @@ class PushDialog(QDialog):
                             "exactly its annotations.")
         sets_layout.addWidget(drafts_note)
 
-        self.problems = [p for p in (check_audio(a) for a in self.store.audio_files(self.dataset.id)) if p]
+        self.problems = [p for p in (check_audio(a) for a in self.audio) if p]
         self.audio_message = Message()
         self.audio_message.setObjectName("pushAudioMessage")
         self.convert_box = QCheckBox()
         self.convert_box.setObjectName("pushConvertFlac")
         self.convert_box.toggled.connect(lambda *_: self.refresh())
-        self.problem_tree = _tree("pushAudioProblems", ["Audio file", "Why the platform refuses it"])
-        _rows(self.problem_tree, ((p.filename, p.reason) for p in self.problems), len(self.problems))
+        self.problem_tree = report_tree("pushAudioProblems", ["Audio file", "Why the platform refuses it"])
+        fill_rows(self.problem_tree, ((p.filename, p.reason) for p in self.problems), len(self.problems))
         self.problem_tree.setMaximumHeight(120)
         convertible = [p for p in self.problems if p.convertible]
         self.convert_box.setText(f"Convert {plural(len(convertible), 'file')} to FLAC (lossless) "
@@ -279,9 +269,8 @@ class PushDialog(QDialog):
 
     def refresh(self) -> None:
         """Header, key state, audio problems and whether Push can start."""
-        audio = self.store.audio_files(self.dataset.id)
         self.header.setText(
-            f"'{self.dataset.name}': {plural(len(audio), 'audio file')}, "
+            f"'{self.dataset.name}': {plural(len(self.audio), 'audio file')}, "
             f"{plural(len(self.sets), 'annotation set')}  →  {self.base_url}")
         if not self.has_key:
             self.key_message.show_message(
@@ -345,7 +334,7 @@ class PushDialog(QDialog):
         # The report, below the final counts once the push has ended.
         self.result_message = Message()
         self.result_message.setObjectName("pushResult")
-        self.failure_tree = _tree("pushFailures", ["What", "Item", "Reason"])
+        self.failure_tree = report_tree("pushFailures", ["What", "Item", "Reason"])
         self.failure_tree.hide()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -390,7 +379,7 @@ class PushDialog(QDialog):
         self.result_message.show_message(kind, report_summary(report))
         rows = [(f.kind, f.name, f.reason) for f in report.failures]
         rows += [("warning", "", w) for w in report.warnings]
-        _rows(self.failure_tree, rows, len(rows))
+        fill_rows(self.failure_tree, rows, len(rows))
         self.failure_tree.setVisible(bool(rows))
         self.stretch.setVisible(not rows)
         self.phase_label.setText("Cancelled" if report.cancelled else
